@@ -1,0 +1,1 @@
+"""HTTP: parse, authenticate, call one service function, render."""

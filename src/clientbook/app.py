@@ -1,0 +1,125 @@
+"""create_app(settings): routers, middleware and the one error renderer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.routing import Match
+
+from clientbook import __version__, auth
+from clientbook.api import clients, docs, health, rendering
+from clientbook.api.middleware import EdgeMiddleware
+from clientbook.api.state import AppState
+from clientbook.config import Settings
+from clientbook.errors import AppError, InvalidRequest, MethodNotAllowed, NotFound
+from clientbook.store.engine import create_engine
+from clientbook.store.uow import transaction
+
+OPENAPI_URL = "/platform/v1/openapi.json"
+
+
+def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAPI:
+    """The ASGI app over a migrated database."""
+    engine = engine or create_engine(settings.database_url, pool_size=settings.pool_size)
+    with transaction(engine, write=True) as conn:
+        key = auth.secret_key(conn, settings)
+    app = FastAPI(
+        title="clientbook",
+        version=__version__,
+        description="The vcita / inTandem platform Clients API, self-hosted.",
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.clientbook = AppState(settings=settings, engine=engine, key=key)
+    app.include_router(health.router)
+    app.include_router(clients.router)
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    app.add_middleware(EdgeMiddleware)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The factory `clientbook serve` hands to uvicorn (one per worker process)."""
+    return create_app(Settings())
+
+
+async def _app_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    return rendering.error(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        return rendering.error(NotFound())
+    if exc.status_code == 405:
+        return rendering.error(MethodNotAllowed(headers={"Allow": _allowed_methods(request)}))
+    generic = AppError(str(exc.detail))
+    generic.status_code = exc.status_code
+    generic.error_code = "http_error"
+    return rendering.error(generic)
+
+
+async def _request_validation_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    field = str(first.get("loc", ["", "parameter"])[-1])
+    return rendering.error(InvalidRequest(f"Validation failed: {field} is invalid", field=field))
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves on this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for model in docs.BODY_MODELS:
+        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(model_schema.pop("$defs", {}))
+        schemas[model.__name__] = model_schema
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    components["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    }
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            responses = operation["responses"]
+            if "HTTPValidationError" in str(responses.get("422", "")):
+                del responses["422"]
+            if path.startswith("/platform/v1/"):
+                operation["security"] = [{"bearer": []}]
+                operation.setdefault("parameters", []).append(
+                    {
+                        "name": "X-On-Behalf-Of",
+                        "in": "header",
+                        "required": False,
+                        "description": "The business to act on: required with a directory "
+                        "token; with a staff or app token it must equal the token's business.",
+                        "schema": {"type": "string"},
+                    }
+                )
+    app.openapi_schema = document
+    return document

@@ -1,0 +1,153 @@
+"""Tokens (signed JWTs) and who may act on which business: contract section 2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+import sqlalchemy as sa
+
+from clientbook import ids
+from clientbook.config import Settings
+from clientbook.errors import Forbidden, Unauthorized
+from clientbook.store import principals
+
+ISSUER = "clientbook"
+ALGORITHM = "HS256"
+KINDS = ("staff", "app", "directory", "client")
+SECRET_KEY_SETTING = "secret_key"  # noqa: S105 (a settings key name)
+ON_BEHALF_REQUIRED = "X-On-Behalf-Of header is required for directory tokens"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is acting (kind, subject) and on which business."""
+
+    kind: str
+    subject_uid: str
+    business_uid: str
+
+
+def secret_key(conn: sa.Connection, settings: Settings) -> str:
+    """The signing key: CLIENTBOOK_SECRET_KEY, else one generated once and kept in the database."""
+    if settings.secret_key:
+        return settings.secret_key
+    generated = ids.new_uid() + ids.new_uid() + ids.new_uid() + ids.new_uid()
+    return principals.put_setting_if_absent(conn, key=SECRET_KEY_SETTING, value=generated)
+
+
+def issue(
+    conn: sa.Connection,
+    *,
+    key: str,
+    kind: str,
+    subject_uid: str,
+    business_uid: str | None,
+    directory_uid: str | None,
+    now: datetime,
+    ttl: timedelta,
+) -> str:
+    """Sign a token and record it, so it can be revoked."""
+    jti = ids.new_uid() + ids.new_uid()
+    expires = now + ttl
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "aud": "client" if kind == "client" else "platform",
+        "sub": subject_uid,
+        "kind": kind,
+        "iat": _epoch(now),
+        "exp": _epoch(expires),
+        "jti": jti,
+    }
+    if kind == "directory":
+        claims["directory_uid"] = directory_uid
+    else:
+        claims["business_uid"] = business_uid
+    record = principals.TokenRecord(
+        jti=jti,
+        kind=kind,
+        subject_uid=subject_uid,
+        business_uid=business_uid,
+        directory_uid=directory_uid,
+    )
+    principals.create_token(conn, record=record, issued_at=now, expires_at=expires)
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def decode(token: str, *, key: str) -> principals.TokenRecord:
+    """Verify signature, algorithm, issuer, audience and times; raise Unauthorized."""
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=["platform", "client"],
+            issuer=ISSUER,
+            options={"require": ["iss", "aud", "sub", "kind", "iat", "exp", "jti"]},
+        )
+    except (jwt.PyJWTError, ValueError, TypeError):
+        raise Unauthorized from None
+    kind = claims.get("kind")
+    expected_aud = "client" if kind == "client" else "platform"
+    scope_claim = "directory_uid" if kind == "directory" else "business_uid"
+    scope = claims.get(scope_claim)
+    if (
+        kind not in KINDS
+        or claims.get("aud") != expected_aud
+        or not all(isinstance(claims.get(c), str) for c in ("sub", "jti"))
+        or not isinstance(scope, str)
+    ):
+        raise Unauthorized
+    return principals.TokenRecord(
+        jti=claims["jti"],
+        kind=kind,
+        subject_uid=claims["sub"],
+        business_uid=scope if kind != "directory" else None,
+        directory_uid=scope if kind == "directory" else None,
+    )
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer <token>` header."""
+    if not authorization:
+        raise Unauthorized
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise Unauthorized
+    return token
+
+
+def authenticate(
+    conn: sa.Connection, *, authorization: str | None, on_behalf_of: str | None, key: str
+) -> Principal:
+    """The principal of a request and the business it acts on, or 401/403."""
+    record = decode(bearer_token(authorization), key=key)
+    if not principals.token_is_live(conn, record=record):
+        raise Unauthorized
+    if record.kind == "client":
+        raise Forbidden
+    if record.kind == "directory":
+        assert record.directory_uid is not None
+        if on_behalf_of is None:
+            raise Unauthorized(ON_BEHALF_REQUIRED)
+        if not on_behalf_of or not principals.business_in_directory(
+            conn, business_uid=on_behalf_of, directory_uid=record.directory_uid
+        ):
+            raise Unauthorized
+        return Principal(
+            kind=record.kind, subject_uid=record.subject_uid, business_uid=on_behalf_of
+        )
+    assert record.business_uid is not None
+    if on_behalf_of is not None and on_behalf_of != record.business_uid:
+        raise Unauthorized
+    return Principal(
+        kind=record.kind, subject_uid=record.subject_uid, business_uid=record.business_uid
+    )
+
+
+def _epoch(moment: datetime) -> int:
+    """Seconds since the epoch of a naive UTC datetime."""
+    return int(moment.replace(tzinfo=UTC).timestamp())

@@ -1,0 +1,161 @@
+"""`clientbook`: serve, migrate, and the admin commands (each prints one JSON object)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from clientbook import admin, ids
+from clientbook.config import Settings
+from clientbook.store import migrate
+from clientbook.store.engine import create_engine
+from clientbook.store.uow import transaction
+
+Command = Callable[[sa.Connection, argparse.Namespace, Settings], dict[str, Any]]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `clientbook` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    overrides = {"database_url": args.database_url} if args.database_url else {}
+    settings = Settings(**overrides)
+    if args.command == "serve":
+        return _serve(args, settings)
+    migrate.upgrade(settings.database_url)
+    if args.command == "migrate":
+        _print({"migrated": True})
+        return 0
+    command: Command = args.handler
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        with transaction(engine, write=True) as conn:
+            result = command(conn, args, settings)
+    except admin.AdminError as error:
+        print(json.dumps({"error": str(error)}), file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    _print(result)
+    return 0
+
+
+def _print(result: dict[str, Any]) -> None:
+    print(json.dumps(result))
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    migrate.upgrade(settings.database_url)
+    # Worker processes build their own Settings from the environment.
+    os.environ["CLIENTBOOK_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        "clientbook.app:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    db_help = "sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a value given after the subcommand must not be reset by the subparser.
+    common.add_argument("--database-url", default=argparse.SUPPRESS, help=db_help)
+    parser = argparse.ArgumentParser(prog="clientbook", parents=[common])
+    parser.set_defaults(database_url=None)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", parents=[common], help="migrate, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=1)
+    sub.add_parser("migrate", parents=[common], help="bring the database schema up to date")
+
+    def action(group: Any, name: str, handler: Command, help_text: str) -> Any:
+        command = group.add_parser(name, parents=[common], help=help_text)
+        command.set_defaults(handler=handler)
+        return command
+
+    directory = sub.add_parser("directory", help="directories").add_subparsers(required=True)
+    action(directory, "create", _directory_create, "create a directory").add_argument(
+        "--name", required=True
+    )
+    business = sub.add_parser("business", help="businesses").add_subparsers(required=True)
+    create = action(business, "create", _business_create, "create a business")
+    create.add_argument("--directory", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--country", default="US")
+    create.add_argument("--no-opt-in", action="store_true", help="turn opt_in_enabled off")
+    for kind in ("staff", "app"):
+        group = sub.add_parser(kind, help=f"{kind} of a business").add_subparsers(required=True)
+        member = action(group, "create", _member_create(kind), f"create a {kind} and its token")
+        member.add_argument("--business", required=True)
+        member.add_argument("--name", required=True)
+    staff = sub.choices["staff"]._subparsers._group_actions[0]  # type: ignore[union-attr]
+    delete = action(staff, "delete", _staff_delete, "remove a staff member (revokes their tokens)")
+    delete.add_argument("--business", required=True)
+    delete.add_argument("uid")
+    token = sub.add_parser("token", help="tokens").add_subparsers(required=True)
+    action(token, "revoke", _token_revoke, "revoke a token").add_argument("token")
+    action(sub, "demo", _demo, "create the demo records if absent and print them")
+    return parser
+
+
+def _directory_create(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
+    return admin.create_directory(conn, name=args.name, settings=s, now=ids.utcnow())
+
+
+def _business_create(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
+    return admin.create_business(
+        conn,
+        directory_uid=args.directory,
+        name=args.name,
+        country=args.country,
+        opt_in_enabled=not args.no_opt_in,
+        now=ids.utcnow(),
+    )
+
+
+def _member_create(kind: str) -> Command:
+    def handler(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
+        return admin.create_member(
+            conn,
+            kind=kind,
+            business_uid=args.business,
+            name=args.name,
+            settings=s,
+            now=ids.utcnow(),
+        )
+
+    return handler
+
+
+def _staff_delete(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
+    return admin.delete_staff(
+        conn, business_uid=args.business, staff_uid=args.uid, now=ids.utcnow()
+    )
+
+
+def _token_revoke(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
+    return admin.revoke_token(conn, token=args.token, settings=s, now=ids.utcnow())
+
+
+def _demo(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
+    return admin.demo(conn, settings=s, now=ids.utcnow())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

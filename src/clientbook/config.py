@@ -1,0 +1,25 @@
+"""Settings: the only place that reads the environment (prefix CLIENTBOOK_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./data/clientbook.db"
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told; built once and passed in."""
+
+    model_config = SettingsConfigDict(env_prefix="CLIENTBOOK_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    # When unset, a random key is generated on first use and kept in the database,
+    # so the CLI and every server process agree on it.
+    secret_key: str | None = None
+    platform_token_ttl_days: int = Field(default=365, ge=1)
+    client_token_ttl_days: int = Field(default=30, ge=1)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    rate_limit: int = Field(default=6000, ge=0)
+    # Size of the SQLAlchemy connection pool per server process.
+    pool_size: int = Field(default=10, ge=1)

@@ -1,0 +1,148 @@
+"""Parsing and normalising single field values, shared by create, update and bulk.
+
+Every parser raises `FieldError(reason)`; the caller knows the field name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import email_validator
+import phonenumbers
+
+from clientbook.domain.model import STATUSES
+
+# Character limits of the trimmed values (contract 5.4).
+LIMITS: dict[str, int] = {
+    "first_name": 255,
+    "last_name": 255,
+    "source_name": 255,
+    "staff_id": 255,
+    "email": 254,
+    "mobile_phone": 50,
+    "phone": 50,
+    "address": 1000,
+    "custom_field1": 1000,
+    "custom_field2": 1000,
+    "custom_field3": 1000,
+    "source_url": 2048,
+    "source_channel": 255,
+    "source_campaign": 255,
+    "status": 255,
+    "tags": 100_000,
+}
+MAX_TAGS = 100
+MAX_TAG_LENGTH = 100
+
+_TRUE_FORMS: tuple[object, ...] = (True, "1", 1, "true")
+_FALSE_FORMS: tuple[object, ...] = (False, "0", 0, "false")
+
+
+class FieldError(ValueError):
+    """A value that a field does not accept; `reason` reads after the field's name."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def is_clear_request(value: Any) -> bool:
+    """`null` and a string that is empty after trimming ask to clear a field."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(field: str, value: Any) -> str:
+    """A trimmed string within the field's limit."""
+    if not isinstance(value, str):
+        raise FieldError("must be a string")
+    trimmed = value.strip()
+    limit = LIMITS[field]
+    if len(trimmed) > limit:
+        raise FieldError(f"is too long (maximum is {limit} characters)")
+    return trimmed
+
+
+def email(value: Any) -> str:
+    """A syntactically valid address (no DNS look-up), trimmed, as written."""
+    address = text("email", value)
+    try:
+        email_validator.validate_email(address, check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        raise FieldError("is invalid") from None
+    return address
+
+
+def status(value: Any) -> str:
+    word = text("status", value)
+    if word not in STATUSES:
+        raise FieldError("is not included in the list")
+    return word
+
+
+def flag(value: Any) -> bool:
+    """opt_in / spam forms: true, false, "1", "0", 1, 0, "true", "false"."""
+    # bool is checked by identity first: True == 1 in Python, 1.0 is not accepted.
+    if value is True or value is False:
+        return value
+    if isinstance(value, float):
+        raise FieldError("is invalid")
+    if value in _TRUE_FORMS:
+        return True
+    if value in _FALSE_FORMS:
+        return False
+    raise FieldError("is invalid")
+
+
+def tags(value: Any) -> list[str]:
+    """Comma-separated labels: trimmed, empties dropped, case-insensitive duplicates dropped."""
+    if not isinstance(value, str):
+        raise FieldError("must be a string")
+    labels: list[str] = []
+    seen: set[str] = set()
+    for raw in value.split(","):
+        label = raw.strip()
+        key = label.casefold()
+        if not label or key in seen:
+            continue
+        if len(label) > MAX_TAG_LENGTH:
+            raise FieldError(
+                f"has a label that is too long (maximum is {MAX_TAG_LENGTH} characters)"
+            )
+        seen.add(key)
+        labels.append(label)
+    if len(labels) > MAX_TAGS:
+        raise FieldError(f"are too many (maximum is {MAX_TAGS})")
+    return labels
+
+
+def union_tags(*lists: list[str]) -> list[str]:
+    """Tags of several clients in order, duplicates dropped ignoring case."""
+    return tags(",".join(label for labels in lists for label in labels)) if lists else []
+
+
+def boolean(value: Any) -> bool:
+    """A strict JSON boolean (create's `opt_in_transactional_sms`)."""
+    if value is True or value is False:
+        return value
+    raise FieldError("must be a boolean")
+
+
+def normalized_phone(mobile_phone: str | None, country: str) -> str | None:
+    """E.164 form when the number is valid for the business's country, else None."""
+    if not mobile_phone:
+        return None
+    try:
+        number = phonenumbers.parse(mobile_phone, country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def phone_digits(mobile_phone: str | None) -> str | None:
+    """The digits of a phone, for the digits-equal search."""
+    if not mobile_phone:
+        return None
+    digits = "".join(ch for ch in mobile_phone if "0" <= ch <= "9")
+    return digits or None

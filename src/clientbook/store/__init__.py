@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core for SQLite and PostgreSQL. Dialect differences live here only."""

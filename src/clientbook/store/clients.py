@@ -1,0 +1,162 @@
+"""Client, source record and matter queries. Every function is scoped by `business_uid`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from clientbook.domain.model import Client, ClientView, Matter, SourceRecord
+from clientbook.store.tables import clients, matters, source_records
+
+_CLIENT_COLUMNS = [c for c in clients.c if c.name != "deleted_at"] + [clients.c.deleted_at]
+
+
+class EmailTaken(Exception):
+    """The live-email unique index refused a write."""
+
+
+def _client(row: sa.Row[Any]) -> Client:
+    return Client(**row._asdict())
+
+
+def get_client(
+    conn: sa.Connection, *, business_uid: str, client_id: str, for_update: bool = False
+) -> Client | None:
+    """A live client of the business, or None (deleted and foreign clients included)."""
+    query = sa.select(*_CLIENT_COLUMNS).where(
+        clients.c.business_uid == business_uid,
+        clients.c.id == client_id,
+        clients.c.deleted_at.is_(None),
+    )
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    return None if row is None else _client(row)
+
+
+def get_view(conn: sa.Connection, *, business_uid: str, client_id: str) -> ClientView | None:
+    """A live client with its source record and matters."""
+    client = get_client(conn, business_uid=business_uid, client_id=client_id)
+    if client is None:
+        return None
+    return view_of(conn, client=client)
+
+
+def view_of(conn: sa.Connection, *, client: Client) -> ClientView:
+    """Join a client's source record and matters."""
+    source_row = conn.execute(
+        sa.select(
+            source_records.c.uid,
+            source_records.c.name,
+            source_records.c.url,
+            source_records.c.channel,
+            source_records.c.campaign,
+        )
+        .where(
+            source_records.c.business_uid == client.business_uid,
+            source_records.c.client_id == client.id,
+        )
+        .order_by(source_records.c.created_at, source_records.c.uid)
+        .limit(1)
+    ).first()
+    source = None if source_row is None else SourceRecord(**source_row._asdict())
+    matter_rows = conn.execute(
+        sa.select(matters.c.uid, matters.c.display_name, matters.c.fields)
+        .where(matters.c.business_uid == client.business_uid, matters.c.client_id == client.id)
+        .order_by(matters.c.created_at, matters.c.uid)
+    ).all()
+    return ClientView(
+        client=client,
+        source=source,
+        matters=[
+            Matter(uid=r.uid, display_name=r.display_name, fields=r.fields) for r in matter_rows
+        ],
+    )
+
+
+def email_taken(
+    conn: sa.Connection, *, business_uid: str, email: str, except_id: str | None = None
+) -> bool:
+    """Whether a live client of the business has this email (case-insensitively)."""
+    query = sa.select(sa.literal(1)).where(
+        clients.c.business_uid == business_uid,
+        sa.func.lower(clients.c.email) == email.lower(),
+        clients.c.deleted_at.is_(None),
+    )
+    if except_id is not None:
+        query = query.where(clients.c.id != except_id)
+    return conn.execute(query.limit(1)).first() is not None
+
+
+def create_client(
+    conn: sa.Connection,
+    *,
+    business_uid: str,
+    client_id: str,
+    columns: dict[str, Any],
+    now: datetime,
+) -> Client:
+    """Insert a client; raise EmailTaken if the live-email index refuses it."""
+    row = {
+        **columns,
+        "business_uid": business_uid,
+        "id": client_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        with conn.begin_nested():
+            conn.execute(clients.insert().values(**row))
+    except sa.exc.IntegrityError as error:
+        raise EmailTaken from error
+    stored: dict[str, Any] = {c.name: row.get(c.name) for c in clients.c}
+    return Client(**stored)
+
+
+def update_client(
+    conn: sa.Connection, *, business_uid: str, client_id: str, changes: dict[str, Any]
+) -> None:
+    """Write only the changed columns, so concurrent PUTs of other fields are kept."""
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                clients.update()
+                .where(clients.c.business_uid == business_uid, clients.c.id == client_id)
+                .values(**changes)
+            )
+    except sa.exc.IntegrityError as error:
+        raise EmailTaken from error
+
+
+def create_source_record(
+    conn: sa.Connection, *, business_uid: str, record: SourceRecord, client_id: str, now: datetime
+) -> None:
+    conn.execute(
+        source_records.insert().values(
+            business_uid=business_uid,
+            uid=record.uid,
+            client_id=client_id,
+            name=record.name,
+            url=record.url,
+            channel=record.channel,
+            campaign=record.campaign,
+            created_at=now,
+        )
+    )
+
+
+def create_matter(
+    conn: sa.Connection, *, business_uid: str, matter: Matter, client_id: str, now: datetime
+) -> None:
+    conn.execute(
+        matters.insert().values(
+            business_uid=business_uid,
+            uid=matter.uid,
+            client_id=client_id,
+            display_name=matter.display_name,
+            fields=matter.fields,
+            created_at=now,
+        )
+    )

@@ -1,0 +1,160 @@
+"""The schema, as SQLAlchemy Core metadata. Migrations build it; this file describes it.
+
+Every tenant table carries `business_uid` first in its primary key and indexes, so
+tenants can later be spread over nodes by that column.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = sa.MetaData(naming_convention=NAMING)
+
+UID = sa.String(16)
+# Microsecond UTC timestamps, stored naive on both backends.
+Moment = sa.DateTime(timezone=False)
+
+server_settings = sa.Table(
+    "server_settings",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+directories = sa.Table(
+    "directories",
+    metadata,
+    sa.Column("uid", UID, primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+)
+
+businesses = sa.Table(
+    "businesses",
+    metadata,
+    sa.Column("uid", UID, primary_key=True),
+    sa.Column("directory_uid", UID, sa.ForeignKey("directories.uid"), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("opt_in_enabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Index(None, "directory_uid", "uid"),
+)
+
+staff = sa.Table(
+    "staff",
+    metadata,
+    sa.Column("business_uid", UID, sa.ForeignKey("businesses.uid"), primary_key=True),
+    sa.Column("uid", UID, primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("deleted_at", Moment, nullable=True),
+)
+
+apps = sa.Table(
+    "apps",
+    metadata,
+    sa.Column("business_uid", UID, sa.ForeignKey("businesses.uid"), primary_key=True),
+    sa.Column("uid", UID, primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("deleted_at", Moment, nullable=True),
+)
+
+# Every token issued, so one can be revoked (jti) and checked against its principal.
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("jti", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("subject_uid", UID, nullable=False),
+    sa.Column("business_uid", UID, nullable=True),
+    sa.Column("directory_uid", UID, nullable=True),
+    sa.Column("issued_at", Moment, nullable=False),
+    sa.Column("expires_at", Moment, nullable=False),
+    sa.Column("revoked_at", Moment, nullable=True),
+    sa.Index(None, "business_uid", "subject_uid"),
+)
+
+clients = sa.Table(
+    "clients",
+    metadata,
+    sa.Column("business_uid", UID, sa.ForeignKey("businesses.uid"), primary_key=True),
+    sa.Column("id", UID, primary_key=True),
+    sa.Column("first_name", sa.String(255), nullable=True),
+    sa.Column("last_name", sa.String(255), nullable=True),
+    sa.Column("email", sa.String(300), nullable=True),
+    sa.Column("mobile_phone", sa.String(50), nullable=True),
+    sa.Column("normalized_phone", sa.String(32), nullable=True),
+    sa.Column("phone_digits", sa.String(50), nullable=True),
+    sa.Column("address", sa.String(1000), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("opt_in", sa.Boolean, nullable=True),
+    sa.Column("opt_in_transactional_sms", sa.Boolean, nullable=True),
+    sa.Column("spam", sa.Boolean, nullable=False),
+    sa.Column("source", sa.String(255), nullable=True),
+    sa.Column("source_url", sa.String(2048), nullable=True),
+    sa.Column("custom_field1", sa.String(1000), nullable=True),
+    sa.Column("custom_field2", sa.String(1000), nullable=True),
+    sa.Column("custom_field3", sa.String(1000), nullable=True),
+    sa.Column("staff_id", UID, nullable=True),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("updated_at", Moment, nullable=False),
+    sa.Column("deleted_at", Moment, nullable=True),
+    # Email uniqueness among live clients, enforced by the database.
+    sa.Index(
+        "uq_clients_business_uid_email_live",
+        "business_uid",
+        sa.func.lower(sa.column("email")),
+        unique=True,
+        sqlite_where=sa.text("deleted_at IS NULL AND email IS NOT NULL"),
+        postgresql_where=sa.text("deleted_at IS NULL AND email IS NOT NULL"),
+    ),
+    # The list order: creation order among live clients.
+    sa.Index(
+        "ix_clients_business_uid_created_at_id_live",
+        "business_uid",
+        "created_at",
+        "id",
+        sqlite_where=sa.text("deleted_at IS NULL"),
+        postgresql_where=sa.text("deleted_at IS NULL"),
+    ),
+)
+
+source_records = sa.Table(
+    "source_records",
+    metadata,
+    sa.Column("business_uid", UID, primary_key=True),
+    sa.Column("uid", UID, primary_key=True),
+    sa.Column("client_id", UID, nullable=False),
+    sa.Column("name", sa.String(255), nullable=True),
+    sa.Column("url", sa.String(2048), nullable=True),
+    sa.Column("channel", sa.String(255), nullable=True),
+    sa.Column("campaign", sa.String(255), nullable=True),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("deleted_at", Moment, nullable=True),
+    sa.ForeignKeyConstraint(["business_uid", "client_id"], ["clients.business_uid", "clients.id"]),
+    sa.Index(None, "business_uid", "client_id"),
+)
+
+matters = sa.Table(
+    "matters",
+    metadata,
+    sa.Column("business_uid", UID, primary_key=True),
+    sa.Column("uid", UID, primary_key=True),
+    # NULL once detached (the client was deleted).
+    sa.Column("client_id", UID, nullable=True),
+    sa.Column("display_name", sa.String(511), nullable=False),
+    sa.Column("fields", sa.JSON, nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.ForeignKeyConstraint(["business_uid", "client_id"], ["clients.business_uid", "clients.id"]),
+    sa.Index(None, "business_uid", "client_id"),
+)
