@@ -32,10 +32,12 @@ clientbook demo ({os.environ.get("CLIENTBOOK_DATABASE_URL", "sqlite:///./data/cl
 
 Try it (in another terminal):
   export TOKEN={token}
-  curl -s -X POST {base}/platform/v1/clients -H "Authorization: Bearer $TOKEN" \\
-       -H 'Content-Type: application/json' -d '{{"first_name": "Ada", "email": "ada@example.com"}}'
-  curl -s -X PUT {base}/platform/v1/clients/CLIENT_ID -H "Authorization: Bearer $TOKEN" \\
-       -H 'Content-Type: application/json' -d '{{"last_name": "Lovelace"}}'
+  ID=$(curl -s -X POST {base}/platform/v1/clients -H "Authorization: Bearer $TOKEN" \
+       -H 'Content-Type: application/json' -d '{{"first_name": "Ada", "address": "1 Main St"}}' \
+       | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["client"]["id"])')
+  curl -s {base}/platform/v1/clients/$ID -H "Authorization: Bearer $TOKEN"
+  curl -s -X PUT {base}/platform/v1/clients/$ID -H "Authorization: Bearer $TOKEN" \
+       -H 'Content-Type: application/json' -d '{{"last_name": "Lovelace", "address": null, "force_nullifying": true}}'
 """,
         flush=True,
     )
