@@ -37,7 +37,8 @@ Try it (in another terminal):
        | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["client"]["id"])')
   curl -s {base}/platform/v1/clients/$ID -H "Authorization: Bearer $TOKEN"
   curl -s -X PUT {base}/platform/v1/clients/$ID -H "Authorization: Bearer $TOKEN" \
-       -H 'Content-Type: application/json' -d '{{"last_name": "Lovelace", "address": null, "force_nullifying": true}}'
+       -H 'Content-Type: application/json' \
+       -d '{{"last_name": "Lovelace", "address": null, "force_nullifying": true}}'
 """,
         flush=True,
     )
