@@ -103,8 +103,11 @@ def served_client(
 
 
 @pytest.fixture(params=["asgi", "served"])
-def http(request: pytest.FixtureRequest) -> Any:
-    """An HTTP client: the app in-process, or a running server (black box)."""
+def http(request: pytest.FixtureRequest, backend: str) -> Any:
+    """An HTTP client: the app in-process, or a running server (black box).
+
+    `backend` is named so a test needing only `http` is still run on every backend.
+    """
     if request.param == "served":
         return request.getfixturevalue("served_client")
     return request.getfixturevalue("asgi_client")

@@ -78,6 +78,8 @@ def parse_create(
     columns["opt_in"] = take("opt_in", values.flag)
     columns["spam"] = take("spam", values.flag)
     columns["opt_in_transactional_sms"] = take("opt_in_transactional_sms", values.boolean)
+    # The first failing field in the body's order decides the message (docs/decisions.md).
+    errors.sort_by(body)
     errors.raise_first()
 
     if not opt_in_enabled:

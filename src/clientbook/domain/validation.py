@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from clientbook.errors import ValidationFailed
 
 
@@ -13,6 +15,13 @@ class Errors:
 
     def add(self, field: str, reason: str) -> None:
         self.by_field.setdefault(field, []).append(reason)
+
+    def sort_by(self, order: Iterable[str]) -> None:
+        """Put the fields named in `order` (the body's keys) first, in that order."""
+        rank = {name: index for index, name in enumerate(order)}
+        self.by_field = dict(
+            sorted(self.by_field.items(), key=lambda item: rank.get(item[0], len(rank)))
+        )
 
     def raise_first(self) -> None:
         if not self.by_field:

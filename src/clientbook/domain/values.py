@@ -56,6 +56,8 @@ def text(field: str, value: Any) -> str:
     if not isinstance(value, str):
         raise FieldError("must be a string")
     trimmed = value.strip()
+    if "\x00" in trimmed:  # no caller means it, and PostgreSQL cannot store it
+        raise FieldError("is invalid")
     limit = LIMITS[field]
     if len(trimmed) > limit:
         raise FieldError(f"is too long (maximum is {limit} characters)")

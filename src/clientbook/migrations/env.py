@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from clientbook.store import migrate
 from clientbook.store.engine import create_engine
 from clientbook.store.tables import metadata
 
@@ -27,6 +28,7 @@ def _run(connection: object) -> None:
         target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=migrate.include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -150,12 +150,15 @@ def revoke_token(conn: sa.Connection, *, jti: str, now: datetime) -> bool:
 
 
 def token_is_live(conn: sa.Connection, *, record: TokenRecord) -> bool:
-    """The token was issued, is not revoked, and its principal still exists."""
+    """The token was issued as claimed (scope included), is not revoked, and its principal
+    still exists."""
     query = sa.select(tokens.c.jti).where(
         tokens.c.jti == record.jti,
         tokens.c.revoked_at.is_(None),
         tokens.c.kind == record.kind,
         tokens.c.subject_uid == record.subject_uid,
+        tokens.c.business_uid.is_not_distinct_from(record.business_uid),
+        tokens.c.directory_uid.is_not_distinct_from(record.directory_uid),
     )
     principal = _principal_exists(record)
     if principal is not None:
