@@ -29,9 +29,22 @@ EXAMPLE_UPDATE = {
 }
 
 
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds until the business's rate limit lets a request through.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 60},
+        "required": True,
+    }
+}
+
+
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {
-        code: {"model": schemas.ErrorEnvelope, "description": _ERRORS[code]}
+        code: {
+            "model": schemas.ErrorEnvelope,
+            "description": _ERRORS[code],
+            **({"headers": _RETRY_AFTER} if code == 429 else {}),
+        }
         for code in (*codes, 401, 403, 429, 500)
     }
 
@@ -44,7 +57,11 @@ def _body(model: type[BaseModel], example: dict[str, Any] | None = None) -> dict
 
 
 # Models referenced only from requestBody; app.py adds them to the document's components.
-BODY_MODELS: list[type[BaseModel]] = [schemas.ClientCreate, schemas.ClientUpdate]
+BODY_MODELS: list[type[BaseModel]] = [
+    schemas.ClientCreate,
+    schemas.ClientUpdate,
+    schemas.BulkUpdate,
+]
 
 CREATE: dict[str, Any] = {
     "response_model": None,
@@ -74,4 +91,111 @@ UPDATE: dict[str, Any] = {
         **_errors(400, 404, 409, 413, 415, 422),
     },
     "openapi_extra": _body(schemas.ClientUpdate, EXAMPLE_UPDATE),
+}
+
+
+def _query(name: str, description: str, schema: dict[str, Any], *, required: bool = False) -> Any:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_MOMENT = {"type": "string", "examples": ["2026-01-31", "2026-01-31T12:00:00Z"]}
+_CONTACT_NOT_FOUND = {
+    "model": schemas.ErrorEnvelope,
+    "description": "This contact doesn't exist (an unknown, deleted or another business's id)",
+}
+
+LIST: dict[str, Any] = {
+    "response_model": None,
+    "responses": {200: {"model": schemas.ListEnvelope}, **_errors(422)},
+    "openapi_extra": {
+        "parameters": [
+            _query(
+                "search_term",
+                "Without search_by: a case-insensitive substring of the first name, last "
+                'name, "first last", email or mobile phone.',
+                {"type": "string", "maxLength": 255},
+            ),
+            _query(
+                "search_by",
+                "email: email equals the term (case-insensitive); uid: id equals; phone: the "
+                "term's digits equal the phone's, or its E.164 form the normalized phone; "
+                "updated_at: updated at or after the term (a date or date-time). Requires "
+                "search_term.",
+                {"type": "string", "enum": ["email", "uid", "phone", "updated_at"]},
+            ),
+            _query("updated_at[gte]", "Updated at or after (UTC when no offset).", _MOMENT),
+            _query(
+                "updated_at[lte]",
+                "Updated at or before; a bare date includes that whole day.",
+                _MOMENT,
+            ),
+            _query(
+                "phone_exists",
+                "true/1: only clients with a mobile phone; false/0: only those without.",
+                {"type": "string", "enum": ["true", "false", "1", "0"]},
+            ),
+            _query("page", "From 1.", {"type": "integer", "minimum": 1, "default": 1}),
+            _query(
+                "per_page",
+                "From 1 to 100.",
+                {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
+            ),
+        ]
+    },
+}
+DELETE: dict[str, Any] = {
+    "response_model": None,
+    "responses": {200: {"model": schemas.SingleEnvelope}, **_errors(404)},
+}
+BULK: dict[str, Any] = {
+    "response_model": None,
+    "responses": {200: {"model": schemas.BulkEnvelope}, **_errors(400, 413, 415, 422)},
+    "openapi_extra": _body(
+        schemas.BulkUpdate, {"clients": [{"id": "a1b2c3d4e5f6g7h8", "opt_in": True}]}
+    ),
+}
+_CLIENT_IDS = _query(
+    "client_ids",
+    "Comma-separated client ids: at least two distinct, at most 100.",
+    {"type": "string", "minLength": 1},
+    required=True,
+)
+POSSIBLE_MERGE_MASTER: dict[str, Any] = {
+    "response_model": None,
+    "responses": {
+        200: {"model": schemas.MergeMasterEnvelope},
+        404: _CONTACT_NOT_FOUND,
+        **_errors(422),
+    },
+    "openapi_extra": {"parameters": [_CLIENT_IDS]},
+}
+MERGE: dict[str, Any] = {
+    "response_model": None,
+    "responses": {
+        200: {"model": schemas.MergedEnvelope},
+        404: _CONTACT_NOT_FOUND,
+        **_errors(422),
+    },
+    "openapi_extra": {
+        "parameters": [
+            _query(
+                "to_client_uid",
+                "The master client's id.",
+                {"type": "string", "minLength": 1},
+                required=True,
+            ),
+            _query(
+                "from_client_uids",
+                "Comma-separated ids of the clients merged into the master (at most 100).",
+                {"type": "string", "minLength": 1},
+                required=True,
+            ),
+        ]
+    },
 }

@@ -35,3 +35,8 @@ def error_body(error: AppError) -> dict[str, Any]:
 
 def error(error: AppError) -> Response:
     return JSONResponse(error_body(error), status_code=error.status_code, headers=error.headers)
+
+
+def ok_flat(body: dict[str, Any]) -> Response:
+    """`{"status": "OK", ...body}`: the merge endpoints' envelope has no `data`."""
+    return JSONResponse({"status": "OK", **body})

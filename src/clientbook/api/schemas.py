@@ -187,3 +187,80 @@ class ErrorEnvelope(BaseModel):
     errors: dict[str, list[str]] | None = Field(
         None, description="On validation errors: messages by request field name."
     )
+
+
+class ClientListItem(BaseModel):
+    """A list item: single without matters and matter_term, with business_uid."""
+
+    id: str
+    first_name: str | None
+    last_name: str | None
+    mobile_phone: str | None
+    email: str | None
+    address: str | None
+    created_at: str = Field(examples=["2026-01-31T12:00:00Z"])
+    updated_at: str
+    customer_status: Literal["lead", "customer", "loyal", "inactive"]
+    tags: list[str]
+    opt_in: Literal["1", "0"] | None
+    source: str | None
+    source_url: str | None
+    channel: str | None
+    campaign: str | None
+    custom_field1: str | None
+    custom_field2: str | None
+    custom_field3: str | None
+    business_uid: str
+    normalized_phone: str | None
+    spam: bool
+    staff_id: str | None
+
+
+class ListData(BaseModel):
+    clients: list[ClientListItem]
+
+
+class ListEnvelope(BaseModel):
+    status: Literal["OK"]
+    data: ListData
+
+
+class BulkItem(BaseModel):
+    """One client of a bulk opt-in update: its id and opt_in, nothing else."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    opt_in: bool | Literal["1", "0", "true", "false", 1, 0] = Field(
+        description='One of true, false, "1", "0", 1, 0, "true", "false".'
+    )
+
+
+class BulkUpdate(BaseModel):
+    """PUT /clients/bulk body: at most 5000 items, applied all or nothing."""
+
+    clients: list[BulkItem] = Field(max_length=5000)
+
+
+class BulkResult(BaseModel):
+    updated: bool
+    count: int = Field(description="The number of items of the request (0 when none applied).")
+    message: Literal["Clients updated successfully", "No clients updated"]
+
+
+class BulkEnvelope(BaseModel):
+    status: Literal["OK"]
+    data: BulkResult
+
+
+class MergeMasterEnvelope(BaseModel):
+    """The merge endpoints' envelope has no `data`."""
+
+    status: Literal["OK"]
+    master_ids: list[str]
+
+
+class MergedEnvelope(BaseModel):
+    status: Literal["OK"]
+    master_ids: list[str]
+    clients: list[ClientSingle]

@@ -17,7 +17,21 @@ NAMING = {
 }
 metadata = sa.MetaData(naming_convention=NAMING)
 
-UID = sa.String(16)
+
+class Uid(sa.types.TypeDecorator[str]):
+    """A uid column (16 of [0-9a-z]). PostgreSQL refuses a NUL in text, and no uid holds
+    one, so a lookup key with a NUL is bound with U+FFFD instead: it matches nothing, on
+    both backends, instead of failing the statement."""
+
+    impl = sa.String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> str | None:
+        return value.replace("\x00", "\ufffd") if value is not None else None
+
+
+UID = Uid()
+
 # Microsecond UTC timestamps, stored naive on both backends.
 Moment = sa.DateTime(timezone=False)
 
@@ -127,7 +141,51 @@ clients = sa.Table(
         sqlite_where=sa.text("deleted_at IS NULL"),
         postgresql_where=sa.text("deleted_at IS NULL"),
     ),
+    # The list filters (contract 5.2), among live clients (migration 0002).
+    *(
+        sa.Index(
+            f"ix_clients_business_uid_{column}_live",
+            "business_uid",
+            column,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
+        for column in ("phone_digits", "normalized_phone", "updated_at")
+    ),
 )
+
+# What `search_term` alone searches: "first last", email and mobile phone, separated by
+# a control character that a search term may not contain, so a match never spans two
+# fields. The constants are literal SQL (not bound parameters) so PostgreSQL can match
+# the query's expression with the trigram index's.
+SEARCH_SEPARATOR = "\x1f"
+
+
+def _text_or_empty(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+    return sa.func.coalesce(column, sa.literal_column("''", sa.String), type_=sa.String)
+
+
+search_text: sa.ColumnElement[str] = (
+    _text_or_empty(clients.c.first_name)
+    + sa.literal_column("' '", sa.String)
+    + _text_or_empty(clients.c.last_name)
+    + sa.literal_column(f"'{SEARCH_SEPARATOR}'", sa.String)
+    + _text_or_empty(clients.c.email)
+    + sa.literal_column(f"'{SEARCH_SEPARATOR}'", sa.String)
+    + _text_or_empty(clients.c.mobile_phone)
+)
+
+# Substring search on PostgreSQL: a trigram GIN index (pg_trgm) that ILIKE '%term%' can
+# use. It leaves business_uid out on purpose (see migration 0002); the query still
+# filters by business. SQLite has no such index: there the search walks the business's
+# live rows through the list-order index.
+sa.Index(
+    "ix_clients_search_trgm_live",
+    search_text.label("search_text"),
+    postgresql_using="gin",
+    postgresql_ops={"search_text": "gin_trgm_ops"},
+    postgresql_where=sa.text("deleted_at IS NULL"),
+).ddl_if(dialect="postgresql")
 
 source_records = sa.Table(
     "source_records",

@@ -1,0 +1,121 @@
+"""The list query (contract 5.2): filters, creation order and a page of client views.
+
+Every filter has an index leading with business_uid over live clients (migrations 0001
+and 0002); docs/query-plans.md shows the plans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from clientbook.domain.model import Client, ClientView, SourceRecord
+from clientbook.store.tables import clients, search_text, source_records
+
+_COLUMNS = [c for c in clients.c if c.name != "deleted_at"] + [clients.c.deleted_at]
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What a list request keeps; every field set narrows the result (AND)."""
+
+    email: str | None = None
+    uid: str | None = None
+    phone_digits: str | None = None
+    phone_e164: str | None = None
+    phone_search: bool = False
+    substring: str | None = None  # a LIKE pattern with `\` as escape character
+    updated_since: datetime | None = None
+    updated_until: datetime | None = None
+    phone_exists: bool | None = None
+
+
+def list_query(*, business_uid: str, filters: Filters, offset: int, limit: int) -> sa.Select[Any]:
+    """The SELECT of one page; also what docs/query-plans.md explains."""
+    query = sa.select(*_COLUMNS).where(
+        clients.c.business_uid == business_uid, clients.c.deleted_at.is_(None)
+    )
+    for condition in _conditions(filters, business_uid=business_uid):
+        query = query.where(condition)
+    return query.order_by(clients.c.created_at, clients.c.id).offset(offset).limit(limit)
+
+
+def _conditions(filters: Filters, *, business_uid: str) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.email is not None:
+        # `email IS NOT NULL` lets both planners use the partial live-email index.
+        conditions.append(clients.c.email.is_not(None))
+        conditions.append(sa.func.lower(clients.c.email) == filters.email.lower())
+    if filters.uid is not None:
+        conditions.append(clients.c.id == filters.uid)
+    if filters.phone_search:
+        # Each alternative repeats the tenant and liveness terms so SQLite can answer it
+        # with its own partial index (MULTI-INDEX OR); PostgreSQL makes a BitmapOr.
+        live = (clients.c.business_uid == business_uid, clients.c.deleted_at.is_(None))
+        alternatives: list[sa.ColumnElement[bool]] = [sa.false()]
+        if filters.phone_digits is not None:
+            alternatives.append(sa.and_(*live, clients.c.phone_digits == filters.phone_digits))
+        if filters.phone_e164 is not None:
+            alternatives.append(sa.and_(*live, clients.c.normalized_phone == filters.phone_e164))
+        conditions.append(sa.or_(*alternatives))
+    if filters.substring is not None:
+        conditions.append(search_text.ilike(filters.substring, escape="\\"))
+    if filters.updated_since is not None:
+        conditions.append(clients.c.updated_at >= filters.updated_since)
+    if filters.updated_until is not None:
+        conditions.append(clients.c.updated_at <= filters.updated_until)
+    if filters.phone_exists is True:
+        conditions.append(
+            sa.and_(clients.c.mobile_phone.is_not(None), clients.c.mobile_phone != "")
+        )
+    elif filters.phone_exists is False:
+        conditions.append(sa.or_(clients.c.mobile_phone.is_(None), clients.c.mobile_phone == ""))
+    return conditions
+
+
+def list_clients(
+    conn: sa.Connection, *, business_uid: str, filters: Filters, offset: int, limit: int
+) -> list[ClientView]:
+    """One page of live clients in creation order, with their source records."""
+    rows = conn.execute(
+        list_query(business_uid=business_uid, filters=filters, offset=offset, limit=limit)
+    ).all()
+    found = [Client(**row._asdict()) for row in rows]
+    sources = first_source_records(
+        conn, business_uid=business_uid, client_ids=[c.id for c in found]
+    )
+    return [ClientView(client=c, source=sources.get(c.id), matters=[]) for c in found]
+
+
+def first_source_records(
+    conn: sa.Connection, *, business_uid: str, client_ids: Sequence[str]
+) -> dict[str, SourceRecord]:
+    """Each client's first source record, in one query (a page has at most 100 clients)."""
+    if not client_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(
+            source_records.c.client_id,
+            source_records.c.uid,
+            source_records.c.name,
+            source_records.c.url,
+            source_records.c.channel,
+            source_records.c.campaign,
+        )
+        .where(
+            source_records.c.business_uid == business_uid,
+            source_records.c.client_id.in_(client_ids),
+        )
+        .order_by(source_records.c.created_at, source_records.c.uid)
+    ).all()
+    first: dict[str, SourceRecord] = {}
+    for row in rows:
+        if row.client_id not in first:
+            first[row.client_id] = SourceRecord(
+                uid=row.uid, name=row.name, url=row.url, channel=row.channel, campaign=row.campaign
+            )
+    return first
