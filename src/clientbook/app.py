@@ -13,7 +13,8 @@ from starlette.responses import Response
 from starlette.routing import Match
 
 from clientbook import __version__, auth
-from clientbook.api import clients, docs, health, rendering
+from clientbook.api import clients, docs, docs_ui, health, ops, ratelimit, rendering
+from clientbook.api.access_log import AccessLogMiddleware
 from clientbook.api.middleware import EdgeMiddleware
 from clientbook.api.state import AppState
 from clientbook.config import Settings
@@ -22,6 +23,7 @@ from clientbook.store.engine import create_engine
 from clientbook.store.uow import transaction
 
 OPENAPI_URL = "/platform/v1/openapi.json"
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAPI:
@@ -36,14 +38,22 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         openapi_url=OPENAPI_URL,
         docs_url=None,
         redoc_url=None,
+        # `/clients/` is an unknown path (404 envelope), not a 307 to `/clients`.
+        redirect_slashes=False,
     )
-    app.state.clientbook = AppState(settings=settings, engine=engine, key=key)
+    app.state.clientbook = AppState(
+        settings=settings, engine=engine, key=key, limiter=ratelimit.from_settings(settings)
+    )
     app.include_router(health.router)
+    app.include_router(ops.router)
+    docs_ui.mount(app, openapi_url=OPENAPI_URL)
     app.include_router(clients.router)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_middleware(EdgeMiddleware)
+    # Outermost: it sees the final status (500s included) and the request id.
+    app.add_middleware(AccessLogMiddleware, metrics=app.state.clientbook.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -78,13 +88,20 @@ async def _request_validation_error(_request: Request, exc: Exception) -> Respon
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method some route serves on this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return ", ".join(sorted(methods))
+    """Every method some route serves on this path (Starlette names only the first route's).
+
+    Each method is tried against the routes, since included routers match as a whole and
+    do not expose their routes' methods.
+    """
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(allowed)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from clientbook import admin, ids
+from clientbook import admin, csv_io, ids
 from clientbook.config import Settings
 from clientbook.store import migrate
 from clientbook.store.engine import create_engine
@@ -32,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         _print({"migrated": True})
         return 0
+    if hasattr(args, "runner"):  # commands that own their transactions and output
+        code: int = args.runner(args, settings)
+        return code
     command: Command = args.handler
     engine = create_engine(settings.database_url, pool_size=1)
     try:
@@ -52,10 +57,16 @@ def _print(result: dict[str, Any]) -> None:
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
+    import uvicorn.config
+
+    from clientbook.api import access_log
 
     migrate.upgrade(settings.database_url)
     # Worker processes build their own Settings from the environment.
     os.environ["CLIENTBOOK_DATABASE_URL"] = settings.database_url
+    # uvicorn finishes the requests in flight on SIGTERM/SIGINT, then re-raises the
+    # signal: this handler turns that into a clean exit with status 0.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         "clientbook.app:create_app_from_env",
         factory=True,
@@ -64,9 +75,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         log_level="info",
         access_log=False,
+        # Our access log replaces uvicorn's: one JSON line per request (api/access_log.py).
+        log_config=access_log.uvicorn_log_config(uvicorn.config.LOGGING_CONFIG),
         timeout_graceful_shutdown=30,
     )
     return 0
+
+
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,10 +125,59 @@ def _parser() -> argparse.ArgumentParser:
     delete = action(staff, "delete", _staff_delete, "remove a staff member (revokes their tokens)")
     delete.add_argument("--business", required=True)
     delete.add_argument("uid")
+    _clients_parser(sub, common)
     token = sub.add_parser("token", help="tokens").add_subparsers(required=True)
     action(token, "revoke", _token_revoke, "revoke a token").add_argument("token")
     action(sub, "demo", _demo, "create the demo records if absent and print them")
     return parser
+
+
+def _clients_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    group = sub.add_parser("clients", help="clients: CSV import and export").add_subparsers(
+        required=True
+    )
+    load = group.add_parser(
+        "import", parents=[common], help="import a CSV file (header: POST field names)"
+    )
+    load.add_argument("file", type=Path)
+    load.add_argument("--business", required=True)
+    load.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+    load.set_defaults(runner=_clients_import)
+    dump = group.add_parser("export", parents=[common], help="print live clients as CSV")
+    dump.add_argument("--business", required=True)
+    dump.set_defaults(runner=_clients_export)
+
+
+def _clients_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when every row was imported or a duplicate, 2 when some were rejected."""
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        report = csv_io.import_clients(
+            engine,
+            business_uid=args.business,
+            path=args.file,
+            dry_run=args.dry_run,
+            progress=sys.stderr,
+        )
+    except csv_io.TransferError as error:
+        print(json.dumps({"error": str(error)}), file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    _print(report.as_json())
+    return 2 if report.rejected else 0
+
+
+def _clients_export(args: argparse.Namespace, settings: Settings) -> int:
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        csv_io.export_clients(engine, business_uid=args.business, out=sys.stdout)
+    except csv_io.TransferError as error:
+        print(json.dumps({"error": str(error)}), file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
 
 
 def _directory_create(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from clientbook.api.metrics import Metrics
+from clientbook.api.ratelimit import RateLimit
 from clientbook.config import Settings
 
 
@@ -14,3 +16,5 @@ class AppState:
     settings: Settings
     engine: sa.Engine
     key: str
+    limiter: RateLimit | None = None
+    metrics: Metrics = field(default_factory=Metrics)

@@ -1,0 +1,82 @@
+"""One JSON access-log line per request: who, what route, how it ended; never secrets."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.support import BASE
+from tests.factories import Tenant
+
+ACCESS = "clientbook.access"
+
+
+def _lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    return [json.loads(r.getMessage()) for r in caplog.records if r.name == ACCESS]
+
+
+def test_one_line_per_request_with_route_template_and_business(
+    asgi_client: TestClient, tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret_name = "Zebedee-Unique"
+    body = {"first_name": secret_name, "email": "zebedee@example.com", "phone": "+12025550123"}
+    with caplog.at_level("INFO", logger=ACCESS):
+        created = asgi_client.post(
+            BASE, json=body, headers={**tenant.headers(), "X-Request-Id": "req-42"}
+        )
+        client_id = created.json()["data"]["client"]["id"]
+        fetched = asgi_client.get(f"{BASE}/{client_id}?x=zebedee", headers=tenant.headers())
+
+    lines = _lines(caplog)
+    assert [line["route"] for line in lines] == [BASE, BASE + "/{client_id}"]
+    first, second = lines
+    assert set(first) == {
+        "ts",
+        "event",
+        "request_id",
+        "method",
+        "route",
+        "status",
+        "latency_ms",
+        "business_uid",
+    }
+    assert first["request_id"] == "req-42"
+    assert (first["method"], first["status"]) == ("POST", 201)
+    assert first["business_uid"] == tenant.business_uid
+    assert isinstance(first["latency_ms"], float)
+    assert first["latency_ms"] >= 0
+    assert second["request_id"] == fetched.headers["x-request-id"]
+    assert (second["method"], second["status"]) == ("GET", 200)
+    text = "\n".join(r.getMessage() for r in caplog.records if r.name == ACCESS)
+    for secret in (
+        tenant.staff_token,
+        tenant.staff_token.split(".")[2],
+        secret_name,
+        "zebedee",
+        "2025550123",
+        client_id,
+        created.json()["data"]["token"].split(".")[2],
+    ):
+        assert secret not in text
+
+
+def test_unauthenticated_and_unknown_requests_are_logged_without_business(
+    asgi_client: TestClient, backend: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger=ACCESS):
+        asgi_client.get(f"{BASE}/abc", headers={"Authorization": "Bearer not-a-token"})
+        asgi_client.get("/no/such/path/ada@example.com")
+        asgi_client.delete("/health")
+
+    lines = _lines(caplog)
+    assert [(line["route"], line["status"]) for line in lines] == [
+        (BASE + "/{client_id}", 401),
+        ("<unmatched>", 404),
+        ("/health", 405),
+    ]
+    assert all(line["business_uid"] is None for line in lines)
+    assert "ada@example.com" not in caplog.text
+    assert "not-a-token" not in caplog.text

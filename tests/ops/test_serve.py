@@ -1,0 +1,92 @@
+"""`clientbook serve` as operators run it: SIGTERM finishes in-flight requests, exits 0,
+and the access log is one JSON line per request on stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from clientbook.config import Settings
+from tests.conftest import TEST_SECRET, _free_port
+from tests.factories import Tenant
+
+
+def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "CLIENTBOOK_DATABASE_URL": settings.database_url,
+        "CLIENTBOOK_SECRET_KEY": TEST_SECRET,
+    }
+    clientbook = str(Path(sys.executable).parent / "clientbook")
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [clientbook, "serve", "--port", str(port)], env=env, stdout=out, stderr=out
+        )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/ready").status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail(f"clientbook serve did not start:\n{log.read_text()}")
+        time.sleep(0.1)
+
+
+def _read_response(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_sigterm_finishes_the_request_in_flight_then_exits_0(
+    settings: Settings, tenant: Tenant, tmp_path: Path
+) -> None:
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    process = _serve(settings, port, log)
+    try:
+        body = json.dumps({"first_name": "Grace", "email": "grace@example.com"}).encode()
+        head = (
+            f"POST /platform/v1/clients HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {tenant.staff_token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "X-Request-Id: in-flight-1\r\n\r\n"
+        ).encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            # The request is in flight: the app is reading a body that is half sent.
+            sock.sendall(head + body[:10])
+            time.sleep(0.5)
+            process.send_signal(signal.SIGTERM)
+            time.sleep(1.0)
+            assert process.poll() is None, "the server quit with a request in flight"
+            sock.sendall(body[10:])
+            response = _read_response(sock)
+        assert response.startswith(b"HTTP/1.1 201 "), response[:200]
+        assert b'"first_name":"Grace"' in response
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    lines = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+    posted = [line for line in lines if line["request_id"] == "in-flight-1"]
+    assert len(posted) == 1
+    assert posted[0]["route"] == "/platform/v1/clients"
+    assert posted[0]["status"] == 201
+    assert posted[0]["business_uid"] == tenant.business_uid
+    assert tenant.staff_token not in log.read_text()
+    assert "grace@example.com" not in log.read_text()
