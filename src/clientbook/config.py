@@ -21,5 +21,8 @@ class Settings(BaseSettings):
     client_token_ttl_days: int = Field(default=30, ge=1)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     rate_limit: int = Field(default=6000, ge=0)
+    # Redis for the rate limit counts (shared by every server process); in memory when unset.
+    redis_url: str | None = None
+    rate_limit_key_prefix: str = "clientbook"
     # Size of the SQLAlchemy connection pool per server process.
     pool_size: int = Field(default=10, ge=1)

@@ -1,5 +1,6 @@
 """What every route does at its edge, in the contract's order of checks:
-body size (413), authentication (401/403), media type (415), JSON (400), object (422).
+body size (413), authentication (401/403), rate limit (429), media type (415), JSON (400),
+object (422).
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def unit(request: Request, *, write: bool) -> Iterator[tuple[sa.Connection, Prin
             on_behalf_of=request.headers.get("x-on-behalf-of"),
             key=app_state.key,
         )
+        # For the access log (api/access_log.py): who acted, never with what token.
+        request.state.business_uid = principal.business_uid
+        if app_state.limiter is not None:
+            app_state.limiter.hit(principal.business_uid)
         yield conn, principal
 
 
