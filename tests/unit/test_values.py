@@ -21,9 +21,16 @@ def test_other_values_are_not_clear_requests(value: Any) -> None:
     assert not values.is_clear_request(value)
 
 
-@given(st.text(max_size=1000))
+@given(st.text(alphabet=st.characters(exclude_characters="\x00"), max_size=1000))
 def test_text_is_trimmed(raw: str) -> None:
     assert values.text("address", raw) == raw.strip()
+
+
+@pytest.mark.parametrize("raw", ["\x00", "a\x00b", " \x00 "])
+def test_text_with_a_nul_is_invalid(raw: str) -> None:
+    # PostgreSQL cannot store a NUL; refused on both backends alike.
+    with pytest.raises(values.FieldError, match="is invalid"):
+        values.text("address", raw)
 
 
 @pytest.mark.parametrize(
