@@ -86,7 +86,9 @@ class MatterOut(BaseModel):
     fields: list[Any]
 
 
-class ClientSingle(BaseModel):
+class _ClientReadHead(BaseModel):
+    """The fields single and list representations share, in their order."""
+
     id: str
     first_name: str | None
     last_name: str | None
@@ -105,6 +107,9 @@ class ClientSingle(BaseModel):
     custom_field1: str | None
     custom_field2: str | None
     custom_field3: str | None
+
+
+class ClientSingle(_ClientReadHead):
     matters: list[MatterOut]
     matter_term: Literal["clients"]
     normalized_phone: str | None
@@ -189,27 +194,9 @@ class ErrorEnvelope(BaseModel):
     )
 
 
-class ClientListItem(BaseModel):
+class ClientListItem(_ClientReadHead):
     """A list item: single without matters and matter_term, with business_uid."""
 
-    id: str
-    first_name: str | None
-    last_name: str | None
-    mobile_phone: str | None
-    email: str | None
-    address: str | None
-    created_at: str = Field(examples=["2026-01-31T12:00:00Z"])
-    updated_at: str
-    customer_status: Literal["lead", "customer", "loyal", "inactive"]
-    tags: list[str]
-    opt_in: Literal["1", "0"] | None
-    source: str | None
-    source_url: str | None
-    channel: str | None
-    campaign: str | None
-    custom_field1: str | None
-    custom_field2: str | None
-    custom_field3: str | None
     business_uid: str
     normalized_phone: str | None
     spam: bool
