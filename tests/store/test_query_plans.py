@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from clientbook.store import clients as client_store
 from clientbook.store import search
 from clientbook.store.engine import create_engine
 from clientbook.store.search import Filters
@@ -171,6 +172,19 @@ def test_list_queries_use_an_index(seeded: sa.Engine, case: str) -> None:
     else:
         if EXPECTED[dialect].get(case):
             pytest.fail(f"expected one of {EXPECTED[dialect][case]}:\n{text}")
+
+
+@pytest.mark.parametrize("except_id", [None, "c007000000000042"])
+def test_the_email_uniqueness_check_uses_the_live_email_index(
+    seeded: sa.Engine, except_id: str | None
+) -> None:
+    query = client_store.email_taken_query(
+        business_uid=TARGET, email="Client42@example.com", except_id=except_id
+    )
+    with transaction(seeded, write=False) as conn:
+        text = "\n".join(explain(conn, query))
+        assert "uq_clients_business_uid_email_live" in text, text
+        assert client_store.email_taken(conn, business_uid=TARGET, email="CLIENT42@example.com")
 
 
 def test_the_seeded_queries_find_rows(seeded: sa.Engine) -> None:

@@ -80,14 +80,25 @@ def email_taken(
     conn: sa.Connection, *, business_uid: str, email: str, except_id: str | None = None
 ) -> bool:
     """Whether a live client of the business has this email (case-insensitively)."""
+    query = email_taken_query(business_uid=business_uid, email=email, except_id=except_id)
+    return conn.execute(query).first() is not None
+
+
+def email_taken_query(
+    *, business_uid: str, email: str, except_id: str | None = None
+) -> sa.Select[Any]:
+    """The uniqueness check's query (its plan is tested: it must use the live-email index)."""
     query = sa.select(sa.literal(1)).where(
         clients.c.business_uid == business_uid,
+        # Repeats the partial index's predicate so both planners can use it: neither
+        # infers `email IS NOT NULL` from a condition on lower(email).
+        clients.c.email.is_not(None),
         sa.func.lower(clients.c.email) == email.lower(),
         clients.c.deleted_at.is_(None),
     )
     if except_id is not None:
         query = query.where(clients.c.id != except_id)
-    return conn.execute(query.limit(1)).first() is not None
+    return query.limit(1)
 
 
 def create_client(
