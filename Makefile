@@ -25,5 +25,20 @@ test: $(BIN)/clientbook
 check: $(BIN)/clientbook
 	./scripts/check
 
+## make bench: seed SQLite and PostgreSQL (1,000,000 clients in one business), load
+## clientbook and the bare baseline with wrk, rewrite docs/performance.md's figures.
+## Quick: make bench BENCH_CLIENTS=20000 BENCH_DURATION=5 BENCH_MEMORY_SECONDS=20
+BENCH_CLIENTS ?= 1000000
+BENCH_DURATION ?= 10
+BENCH_MEMORY_SECONDS ?= 60
+BENCH_ARGS ?=
+$(VENV)/.bench-installed: pyproject.toml $(BIN)/clientbook
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench.run --clients $(BENCH_CLIENTS) --duration $(BENCH_DURATION) \
+		--memory-seconds $(BENCH_MEMORY_SECONDS) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

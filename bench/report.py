@@ -1,0 +1,102 @@
+"""The benchmark's figures as Markdown, written into docs/performance.md between markers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+BEGIN = "<!-- bench:begin {label} -->"
+END = "<!-- bench:end {label} -->"
+GROWTH = 0.10  # RSS growing more than this over the run (after warm-up) reads "growing"
+
+
+def _row(case: dict[str, Any], baseline: dict[str, Any] | None) -> str:
+    if not case["available"]:
+        return f"| {case['case']} | not available (404/405) | | | | | | |"
+    cpu = case["cpu"]
+    split = " / ".join(
+        f"{cpu[k]:.2f}" if k in cpu else "in server"
+        for k in ("server", "database", "load generator")
+    )
+    ratio = ""
+    if baseline is not None and baseline["rps"]:
+        ratio = (
+            f"{case['rps'] / baseline['rps']:.2f}x rps, "
+            f"{case['p99_ms'] / baseline['p99_ms']:.2f}x p99"
+        )
+    errors = case["non2xx"] + case["socket_errors"]
+    per_request = (cpu["server"] + cpu.get("database", 0.0)) * 1000 / case["rps"]
+    return (
+        f"| {case['case']} | {case['rps']:.0f} | {case['p50_ms']:.2f} | {case['p99_ms']:.2f} "
+        f"| {errors} | {split} | {per_request:.2f} | {ratio} |"
+    )
+
+
+def _memory(case: dict[str, Any]) -> str:
+    rss = case["rss_mb"]
+    if len(rss) < 3:
+        return "not sampled"
+    settled, last = rss[1], rss[-1]
+    verdict = "growing" if last > settled * (1 + GROWTH) else "stable"
+    series = ", ".join(f"{x:.0f}" for x in rss)
+    return f"{verdict} ({series} MiB, every 5 s)"
+
+
+def tables(document: dict[str, Any]) -> str:
+    """One table per backend: clientbook's cases, then the baseline's."""
+    lines: list[str] = []
+    for backend, data in document["results"].items():
+        baseline = {b["case"]: b for b in data["baseline"]}
+        lines += [
+            f"#### {backend} (seeded in {data['seed_seconds']} s)",
+            "",
+            "| case | req/s | p50 ms | p99 ms | errors | CPU cores: server / database / wrk "
+            "| CPU ms/req (server + db) | clientbook / baseline |",
+            "|---|---:|---:|---:|---:|---|---:|---|",
+        ]
+        for case in data["clientbook"]:
+            lines.append(_row(case, baseline.get(case["case"])))
+        for case in data["baseline"]:
+            lines.append(_row({**case, "case": f"baseline {case['case']}"}, None))
+        for case in data["clientbook"]:
+            if case["rss_mb"]:
+                lines += ["", f"Server RSS during the {case['case']} run: {_memory(case)}."]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render(document: dict[str, Any]) -> str:
+    meta = document["meta"]
+    machine = meta["machine"]
+    settings = meta["settings"]
+    load = ", ".join(f"{x:.2f}" for x in meta["load_average_at_start"])
+    return "\n".join(
+        [
+            f"Run {meta['when']}, {meta['minutes']} min: `{meta['command']}`",
+            "",
+            f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory_gib']} GiB, "
+            f"Linux {machine['kernel']}, Python {machine['python']}. "
+            f"Load average at start: {load}.",
+            f"Server: {settings['server']}, {settings['workers']} worker(s); wrk: 1 thread, "
+            f"{settings['connections']} connections, {settings['duration']} s a case after "
+            f"{settings['warmup']} s warm-up; big business: {settings['clients']:,} clients; "
+            f"{settings['businesses']} small businesses of {settings['small_clients']}.",
+            "",
+            tables(document),
+        ]
+    )
+
+
+def write(path: Path, document: dict[str, Any], *, label: str) -> None:
+    """Replace the section between this label's markers (appending it the first time)."""
+    begin, end = BEGIN.format(label=label), END.format(label=label)
+    section = f"{begin}\n{render(document)}\n{end}"
+    text = path.read_text() if path.exists() else "# Performance\n"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
