@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -78,6 +80,16 @@ def issue(
 
 def decode(token: str, *, key: str) -> principals.TokenRecord:
     """Verify signature, algorithm, issuer, audience and times; raise Unauthorized."""
+    record, expires = _verified(token, key)
+    if time.time() >= expires:  # PyJWT's rule: expired once `exp <= now`
+        raise Unauthorized
+    return record
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, key: str) -> tuple[principals.TokenRecord, int]:
+    """The signature and claims checks, done once per token string (a failure raises and is
+    not cached); `decode` repeats the expiry check, and revocation is checked per request."""
     try:
         claims = jwt.decode(
             token,
@@ -100,13 +112,14 @@ def decode(token: str, *, key: str) -> principals.TokenRecord:
         or not isinstance(scope, str)
     ):
         raise Unauthorized
-    return principals.TokenRecord(
+    record = principals.TokenRecord(
         jti=claims["jti"],
         kind=kind,
         subject_uid=claims["sub"],
         business_uid=scope if kind != "directory" else None,
         directory_uid=scope if kind == "directory" else None,
     )
+    return record, int(claims["exp"])
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -25,15 +25,43 @@ def get_client(
     conn: sa.Connection, *, business_uid: str, client_id: str, for_update: bool = False
 ) -> Client | None:
     """A live client of the business, or None (deleted and foreign clients included)."""
-    query = sa.select(*_CLIENT_COLUMNS).where(
-        clients.c.business_uid == business_uid,
-        clients.c.id == client_id,
-        clients.c.deleted_at.is_(None),
-    )
-    if for_update and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    lock = for_update and conn.dialect.name == "postgresql"
+    query = _GET_CLIENT_FOR_UPDATE if lock else _GET_CLIENT
+    row = conn.execute(query, {"business_uid": business_uid, "client_id": client_id}).first()
     return None if row is None else _client(row)
+
+
+# The hot statements are built once: building and cache-keying them per call costs more
+# than running them.
+_GET_CLIENT = sa.select(*_CLIENT_COLUMNS).where(
+    clients.c.business_uid == sa.bindparam("business_uid"),
+    clients.c.id == sa.bindparam("client_id"),
+    clients.c.deleted_at.is_(None),
+)
+_GET_CLIENT_FOR_UPDATE = _GET_CLIENT.with_for_update()
+_GET_SOURCE = (
+    sa.select(
+        source_records.c.uid,
+        source_records.c.name,
+        source_records.c.url,
+        source_records.c.channel,
+        source_records.c.campaign,
+    )
+    .where(
+        source_records.c.business_uid == sa.bindparam("business_uid"),
+        source_records.c.client_id == sa.bindparam("client_id"),
+    )
+    .order_by(source_records.c.created_at, source_records.c.uid)
+    .limit(1)
+)
+_GET_MATTERS = (
+    sa.select(matters.c.uid, matters.c.display_name, matters.c.fields)
+    .where(
+        matters.c.business_uid == sa.bindparam("business_uid"),
+        matters.c.client_id == sa.bindparam("client_id"),
+    )
+    .order_by(matters.c.created_at, matters.c.uid)
+)
 
 
 def get_view(conn: sa.Connection, *, business_uid: str, client_id: str) -> ClientView | None:
@@ -46,27 +74,10 @@ def get_view(conn: sa.Connection, *, business_uid: str, client_id: str) -> Clien
 
 def view_of(conn: sa.Connection, *, client: Client) -> ClientView:
     """Join a client's source record and matters."""
-    source_row = conn.execute(
-        sa.select(
-            source_records.c.uid,
-            source_records.c.name,
-            source_records.c.url,
-            source_records.c.channel,
-            source_records.c.campaign,
-        )
-        .where(
-            source_records.c.business_uid == client.business_uid,
-            source_records.c.client_id == client.id,
-        )
-        .order_by(source_records.c.created_at, source_records.c.uid)
-        .limit(1)
-    ).first()
+    keys = {"business_uid": client.business_uid, "client_id": client.id}
+    source_row = conn.execute(_GET_SOURCE, keys).first()
     source = None if source_row is None else SourceRecord(**source_row._asdict())
-    matter_rows = conn.execute(
-        sa.select(matters.c.uid, matters.c.display_name, matters.c.fields)
-        .where(matters.c.business_uid == client.business_uid, matters.c.client_id == client.id)
-        .order_by(matters.c.created_at, matters.c.uid)
-    ).all()
+    matter_rows = conn.execute(_GET_MATTERS, keys).all()
     return ClientView(
         client=client,
         source=source,
@@ -130,13 +141,18 @@ def update_client(
     conn: sa.Connection, *, business_uid: str, client_id: str, changes: dict[str, Any]
 ) -> None:
     """Write only the changed columns, so concurrent PUTs of other fields are kept."""
+    statement = (
+        clients.update()
+        .where(clients.c.business_uid == business_uid, clients.c.id == client_id)
+        .values(**changes)
+    )
+    if "email" not in changes:
+        # Only the live-email index can refuse this UPDATE: no SAVEPOINT round trips.
+        conn.execute(statement)
+        return
     try:
         with conn.begin_nested():
-            conn.execute(
-                clients.update()
-                .where(clients.c.business_uid == business_uid, clients.c.id == client_id)
-                .values(**changes)
-            )
+            conn.execute(statement)
     except sa.exc.IntegrityError as error:
         raise EmailTaken from error
 

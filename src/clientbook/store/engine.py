@@ -23,11 +23,16 @@ def driver_url(url: str) -> str:
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> sa.Engine:
-    """An engine configured for durability: WAL + synchronous=FULL on SQLite."""
+    """An engine configured for durability: WAL + synchronous=FULL on SQLite.
+
+    Up to 2 x pool_size connections, all kept open once made: a pool with overflow closes
+    each overflow connection when it comes back, so load above pool_size reconnected for
+    nearly every request (a new PostgreSQL backend process each time).
+    """
     full = driver_url(url)
     if full.startswith("sqlite"):
         return _sqlite_engine(full, pool_size=pool_size)
-    return sa.create_engine(full, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return sa.create_engine(full, pool_size=2 * pool_size, max_overflow=0, pool_pre_ping=True)
 
 
 def is_sqlite(engine: sa.Engine) -> bool:
@@ -45,8 +50,8 @@ def _sqlite_engine(full: str, *, pool_size: int) -> sa.Engine:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
         full,
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=2 * pool_size,
+        max_overflow=0,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     )
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -74,16 +76,17 @@ def create_business(conn: sa.Connection, *, business: Business, now: datetime) -
     )
 
 
+_GET_BUSINESS = sa.select(
+    businesses.c.uid,
+    businesses.c.directory_uid,
+    businesses.c.name,
+    businesses.c.country,
+    businesses.c.opt_in_enabled,
+).where(businesses.c.uid == sa.bindparam("business_uid"))
+
+
 def get_business(conn: sa.Connection, *, business_uid: str) -> Business | None:
-    row = conn.execute(
-        sa.select(
-            businesses.c.uid,
-            businesses.c.directory_uid,
-            businesses.c.name,
-            businesses.c.country,
-            businesses.c.opt_in_enabled,
-        ).where(businesses.c.uid == business_uid)
-    ).first()
+    row = conn.execute(_GET_BUSINESS, {"business_uid": business_uid}).first()
     return None if row is None else Business(**row._asdict())
 
 
@@ -152,34 +155,46 @@ def revoke_token(conn: sa.Connection, *, jti: str, now: datetime) -> bool:
 def token_is_live(conn: sa.Connection, *, record: TokenRecord) -> bool:
     """The token was issued as claimed (scope included), is not revoked, and its principal
     still exists."""
+    values = {
+        "jti": record.jti,
+        "subject_uid": record.subject_uid,
+        "business_uid": record.business_uid,
+        "directory_uid": record.directory_uid,
+    }
+    return conn.execute(_live_token_query(record.kind), values).first() is not None
+
+
+@functools.cache
+def _live_token_query(kind: str) -> sa.Select[Any]:
+    """token_is_live's statement for one kind, built (and its cache key computed) once."""
     query = sa.select(tokens.c.jti).where(
-        tokens.c.jti == record.jti,
+        tokens.c.jti == sa.bindparam("jti"),
         tokens.c.revoked_at.is_(None),
-        tokens.c.kind == record.kind,
-        tokens.c.subject_uid == record.subject_uid,
-        tokens.c.business_uid.is_not_distinct_from(record.business_uid),
-        tokens.c.directory_uid.is_not_distinct_from(record.directory_uid),
+        tokens.c.kind == kind,
+        tokens.c.subject_uid == sa.bindparam("subject_uid"),
+        tokens.c.business_uid.is_not_distinct_from(sa.bindparam("business_uid")),
+        tokens.c.directory_uid.is_not_distinct_from(sa.bindparam("directory_uid")),
     )
-    principal = _principal_exists(record)
-    if principal is not None:
-        query = query.where(principal)
-    return conn.execute(query).first() is not None
+    principal = _principal_exists(kind)
+    return query if principal is None else query.where(principal)
 
 
-def _principal_exists(record: TokenRecord) -> sa.ColumnElement[bool] | None:
-    if record.kind == "directory":
-        return sa.exists().where(directories.c.uid == record.subject_uid)
-    table = {"staff": staff, "app": apps}.get(record.kind)
+def _principal_exists(kind: str) -> sa.ColumnElement[bool] | None:
+    subject: sa.BindParameter[str] = sa.bindparam("subject_uid")
+    business: sa.BindParameter[str] = sa.bindparam("business_uid")
+    if kind == "directory":
+        return sa.exists().where(directories.c.uid == subject)
+    table = {"staff": staff, "app": apps}.get(kind)
     if table is not None:
         return sa.exists().where(
-            table.c.business_uid == record.business_uid,
-            table.c.uid == record.subject_uid,
+            table.c.business_uid == business,
+            table.c.uid == subject,
             table.c.deleted_at.is_(None),
         )
-    if record.kind == "client":
+    if kind == "client":
         return sa.exists().where(
-            clients.c.business_uid == record.business_uid,
-            clients.c.id == record.subject_uid,
+            clients.c.business_uid == business,
+            clients.c.id == subject,
             clients.c.deleted_at.is_(None),
         )
     return None

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 import sqlalchemy as sa
 
-from clientbook.store.engine import write_connection
+from clientbook.store.engine import is_sqlite, write_connection
+
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_GUARD = threading.Lock()
+
+
+def _writer_turn(engine: sa.Engine, *, write: bool) -> AbstractContextManager[object]:
+    """SQLite has one writer at a time: this process's writers wait their turn on a lock
+    (first come, first served) rather than in SQLite's busy handler, which polls with
+    sleeps of up to 100 ms. Other processes still meet BEGIN IMMEDIATE's busy timeout."""
+    if not write or not is_sqlite(engine):
+        return nullcontext()
+    with _GUARD:
+        return _SQLITE_WRITERS.setdefault(engine, threading.RLock())
 
 
 @contextmanager
 def transaction(engine: sa.Engine, *, write: bool) -> Iterator[sa.Connection]:
     """Commit when the block ends normally, roll back on any exception."""
-    with engine.connect() as conn:
+    with _writer_turn(engine, write=write), engine.connect() as conn:
         if write:
             conn = write_connection(conn)
         with conn.begin():
