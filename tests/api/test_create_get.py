@@ -14,17 +14,8 @@ from tests import factories
 from tests.api.support import BASE, create, error_of, get
 from tests.conftest import TEST_SECRET
 from tests.factories import Tenant
+from tests.representations import CREATE_KEYS, SINGLE_KEYS
 
-CREATE_KEYS = [
-    "address", "created_at", "customer_status", "email", "first_name", "id", "last_name",
-    "mobile_phone", "opt_in", "source_data", "spam", "tags", "updated_at",
-]  # fmt: skip
-SINGLE_KEYS = [
-    "id", "first_name", "last_name", "mobile_phone", "email", "address", "created_at",
-    "updated_at", "customer_status", "tags", "opt_in", "source", "source_url", "channel",
-    "campaign", "custom_field1", "custom_field2", "custom_field3", "matters", "matter_term",
-    "normalized_phone", "spam", "staff_id",
-]  # fmt: skip
 UID = re.compile(r"[0-9a-z]{16}")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 

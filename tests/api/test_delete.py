@@ -11,13 +11,7 @@ from clientbook.store.uow import transaction
 from tests.api.support import BASE, create, error_of, get, put
 from tests.factories import Tenant
 from tests.factories import tenant as new_tenant
-
-SINGLE_KEYS = [
-    "id", "first_name", "last_name", "mobile_phone", "email", "address", "created_at",
-    "updated_at", "customer_status", "tags", "opt_in", "source", "source_url", "channel",
-    "campaign", "custom_field1", "custom_field2", "custom_field3", "matters", "matter_term",
-    "normalized_phone", "spam", "staff_id",
-]  # fmt: skip
+from tests.representations import SINGLE_KEYS
 
 
 def delete(http: Any, tenant: Tenant, client_id: str, kind: str = "staff") -> Any:

@@ -13,13 +13,7 @@ from clientbook.store.uow import transaction
 from tests.api.support import BASE, create, error_of
 from tests.factories import Tenant
 from tests.factories import tenant as new_tenant
-
-LIST_ITEM_KEYS = [
-    "id", "first_name", "last_name", "mobile_phone", "email", "address", "created_at",
-    "updated_at", "customer_status", "tags", "opt_in", "source", "source_url", "channel",
-    "campaign", "custom_field1", "custom_field2", "custom_field3", "business_uid",
-    "normalized_phone", "spam", "staff_id",
-]  # fmt: skip
+from tests.representations import LIST_ITEM_KEYS
 
 
 def listing(http: Any, tenant: Tenant, **params: Any) -> list[dict[str, Any]]:

@@ -14,11 +14,8 @@ from clientbook.store.uow import transaction
 from tests import factories
 from tests.api.support import BASE, create, error_of, get, put
 from tests.factories import Tenant
+from tests.representations import UPDATE_KEYS
 
-UPDATE_KEYS = [
-    "address", "created_at", "customer_status", "email", "first_name", "id", "last_name",
-    "mobile_phone", "opt_in", "spam", "tags", "updated_at",
-]  # fmt: skip
 FULL = {
     "last_name": "Lovelace",
     "email": "ada@example.com",

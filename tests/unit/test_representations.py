@@ -6,6 +6,7 @@ from datetime import datetime
 
 from clientbook.domain import representations
 from clientbook.domain.model import Client, ClientView, Matter, SourceRecord
+from tests.representations import CREATE_KEYS, SINGLE_KEYS, UPDATE_KEYS
 
 CLIENT = Client(
     business_uid="b" * 16,
@@ -29,20 +30,6 @@ SOURCE = SourceRecord(
     uid="r" * 16, name="Fair", url="https://record.example", channel="web", campaign="spring"
 )
 VIEW = ClientView(client=CLIENT, source=SOURCE, matters=[Matter(uid="m" * 16, display_name="Ada")])
-SINGLE_KEYS = [
-    "id", "first_name", "last_name", "mobile_phone", "email", "address", "created_at",
-    "updated_at", "customer_status", "tags", "opt_in", "source", "source_url", "channel",
-    "campaign", "custom_field1", "custom_field2", "custom_field3", "matters", "matter_term",
-    "normalized_phone", "spam", "staff_id",
-]  # fmt: skip
-UPDATE_KEYS = [
-    "address", "created_at", "customer_status", "email", "first_name", "id", "last_name",
-    "mobile_phone", "opt_in", "spam", "tags", "updated_at",
-]  # fmt: skip
-CREATE_KEYS = [
-    "address", "created_at", "customer_status", "email", "first_name", "id", "last_name",
-    "mobile_phone", "opt_in", "source_data", "spam", "tags", "updated_at",
-]  # fmt: skip
 
 
 def test_single_representation_has_the_contract_order_and_values() -> None:
