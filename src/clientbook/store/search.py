@@ -41,7 +41,9 @@ def list_query(*, business_uid: str, filters: Filters, offset: int, limit: int) 
     )
     for condition in _conditions(filters, business_uid=business_uid):
         query = query.where(condition)
-    if filters.email is not None or filters.uid is not None or filters.phone_search:
+    if filters.updated_since is not None and not _exact(filters):
+        return _updated_since_query(query, since=filters.updated_since, offset=offset, limit=limit)
+    if _exact(filters):
         # An exact search matches a handful of clients: find them through their own
         # index first, then sort. Left to itself, PostgreSQL may walk the creation-order
         # index of a big business hoping to meet 25 matches early (seconds at a million).
@@ -53,6 +55,46 @@ def list_query(*, business_uid: str, filters: Filters, offset: int, limit: int) 
             .limit(limit)
         )
     return query.order_by(clients.c.created_at, clients.c.id).offset(offset).limit(limit)
+
+
+def _exact(filters: Filters) -> bool:
+    return filters.email is not None or filters.uid is not None or filters.phone_search
+
+
+def _updated_since_query(
+    query: sa.Select[Any], *, since: datetime, offset: int, limit: int
+) -> sa.Select[Any]:
+    """Clients updated at or after `since`, in creation order, without reading every one.
+
+    updated_at >= created_at for every client, so the answer is the clients created
+    before `since` and changed since (few; their own partial index), followed by every
+    client created from `since` on (the creation-order index, read from `since`). Both
+    parts keep every condition of `query`, so the result is exact.
+    """
+    changed_before = query.where(
+        clients.c.updated_at > clients.c.created_at, clients.c.created_at < since
+    )
+    created_after = query.where(clients.c.created_at >= since)
+    # The changed clients are gathered whole through their own partial index (few), then
+    # sorted: left to itself, the planner walks the creation order up to T for them.
+    changed = changed_before.cte("changed_before").prefix_with("MATERIALIZED")
+    cut = offset + limit
+    # Each part ordered and cut on its own (a subquery: SQLite refuses ORDER BY / LIMIT
+    # on a bare member of a compound SELECT).
+    parts = [
+        sa.select(*[changed.c[c.name] for c in _COLUMNS])
+        .order_by(changed.c.created_at, changed.c.id)
+        .limit(cut)
+        .subquery("changed_first"),
+        created_after.order_by(clients.c.created_at, clients.c.id).limit(cut).subquery("created"),
+    ]
+    both = sa.union_all(*(sa.select(part) for part in parts)).subquery("updated_since")
+    return (
+        sa.select(*[both.c[c.name] for c in _COLUMNS])
+        .order_by(both.c.created_at, both.c.id)
+        .offset(offset)
+        .limit(limit)
+    )
 
 
 def _conditions(filters: Filters, *, business_uid: str) -> list[sa.ColumnElement[bool]]:

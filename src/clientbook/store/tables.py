@@ -152,6 +152,15 @@ clients = sa.Table(
         )
         for column in ("phone_digits", "normalized_phone", "updated_at")
     ),
+    # Live clients changed since their creation: `updated_at >= T` in creation order
+    # reads these plus the creation-order index from T on (migration 0003).
+    sa.Index(
+        "ix_clients_business_uid_updated_at_modified_live",
+        "business_uid",
+        "updated_at",
+        sqlite_where=sa.text("deleted_at IS NULL AND updated_at > created_at"),
+        postgresql_where=sa.text("deleted_at IS NULL AND updated_at > created_at"),
+    ),
 )
 
 # What `search_term` alone searches: "first last", email and mobile phone, separated by

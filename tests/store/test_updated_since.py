@@ -1,0 +1,85 @@
+"""`updated_at >= T` in creation order (contract 5.2) is answered exactly by the
+two-part query: clients created before T and changed since, then those created from T."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from clientbook.store import search
+from clientbook.store.search import Filters
+from clientbook.store.tables import clients
+from clientbook.store.uow import transaction
+from tests.factories import Tenant
+
+T = datetime(2026, 6, 1, 12, 0, 0)
+
+
+def _row(business_uid: str, n: int, *, created: datetime, updated: datetime) -> dict[str, Any]:
+    return {
+        "business_uid": business_uid,
+        "id": f"u{n:015d}",
+        "first_name": f"C{n}",
+        "status": "lead",
+        "tags": [],
+        "spam": False,
+        "created_at": created,
+        "updated_at": updated,
+    }
+
+
+def _ids(engine: sa.Engine, business_uid: str, *, offset: int, limit: int, **kw: Any) -> list[str]:
+    with transaction(engine, write=False) as conn:
+        views = search.list_clients(
+            conn,
+            business_uid=business_uid,
+            filters=Filters(updated_since=T, **kw),
+            offset=offset,
+            limit=limit,
+        )
+    return [view.client.id for view in views]
+
+
+def test_clients_changed_after_t_come_first_in_creation_order(
+    engine: sa.Engine, tenant: Tenant
+) -> None:
+    hour = timedelta(hours=1)
+    rows = [
+        _row(tenant.business_uid, 0, created=T - 5 * hour, updated=T - 5 * hour),  # out
+        _row(tenant.business_uid, 1, created=T - 4 * hour, updated=T + hour),  # changed
+        _row(tenant.business_uid, 2, created=T - 3 * hour, updated=T - hour),  # out
+        _row(tenant.business_uid, 3, created=T - 2 * hour, updated=T),  # changed, at T
+        _row(tenant.business_uid, 4, created=T, updated=T),  # created at T
+        _row(tenant.business_uid, 5, created=T + hour, updated=T + 3 * hour),
+        _row(tenant.business_uid, 6, created=T + 2 * hour, updated=T + 2 * hour),
+    ]
+    with transaction(engine, write=True) as conn:
+        conn.execute(clients.insert(), rows)
+    expected = ["u000000000000001", "u000000000000003", *(f"u{n:015d}" for n in (4, 5, 6))]
+
+    assert _ids(engine, tenant.business_uid, offset=0, limit=25) == expected
+    # Pages cut across the two parts exactly.
+    pages = [_ids(engine, tenant.business_uid, offset=o, limit=2) for o in (0, 2, 4, 6)]
+    assert pages == [expected[0:2], expected[2:4], expected[4:5], []]
+    # With an upper bound too.
+    bounded = _ids(engine, tenant.business_uid, offset=0, limit=25, updated_until=T + hour)
+    assert bounded == ["u000000000000001", "u000000000000003", "u000000000000004"]
+
+
+def test_rows_keep_their_types_through_the_union(engine: sa.Engine, tenant: Tenant) -> None:
+    row = _row(tenant.business_uid, 7, created=T - timedelta(hours=1), updated=T)
+    with transaction(engine, write=True) as conn:
+        conn.execute(clients.insert(), [{**row, "tags": ["vip", "new"], "opt_in": True}])
+    with transaction(engine, write=False) as conn:
+        (view,) = search.list_clients(
+            conn,
+            business_uid=tenant.business_uid,
+            filters=Filters(updated_since=T),
+            offset=0,
+            limit=25,
+        )
+    assert view.client.tags == ["vip", "new"]
+    assert view.client.opt_in is True
+    assert view.client.updated_at == T
