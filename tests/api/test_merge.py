@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clientbook import ids
+from clientbook import admin, ids
 from clientbook.store.tables import matters, source_records
 from clientbook.store.uow import transaction
 from tests.api.support import BASE, create, error_of, get, put
@@ -88,6 +88,23 @@ def test_possible_masters_needs_a_token(http: Any, tenant: Tenant) -> None:
 
 
 # --- merge_clients -----------------------------------------------------------------
+
+
+def test_merge_does_not_assign_a_removed_staff_member(
+    http: Any, tenant: Tenant, engine: sa.Engine, settings: Any
+) -> None:
+    staff = staff_member(engine, settings, business_uid=tenant.business_uid)
+    master = create(http, tenant, first_name="Ada")
+    source = create(http, tenant, first_name="Byron", staff_id=staff)
+    with transaction(engine, write=True) as conn:
+        admin.delete_staff(
+            conn, business_uid=tenant.business_uid, staff_uid=staff, now=ids.utcnow()
+        )
+
+    response = merge(http, tenant, master["id"], source["id"])
+
+    assert response.status_code == 200, response.text
+    assert get(http, tenant, master["id"])["staff_id"] is None
 
 
 def test_merge_fills_empty_fields_unites_tags_moves_matters(

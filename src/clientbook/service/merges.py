@@ -16,6 +16,7 @@ from clientbook.service import common
 from clientbook.store import clients as client_store
 from clientbook.store import deletion as deletion_store
 from clientbook.store import merges as merge_store
+from clientbook.store import principals
 
 
 def _merge_parties(
@@ -54,6 +55,11 @@ def merge_clients(
     changes = merging.merge_changes(
         found[request.master_id], [found[uid] for uid in request.source_ids]
     )
+    staff = changes.get("staff_id")
+    if staff is not None and not principals.staff_exists(
+        conn, business_uid=business_uid, staff_uid=staff
+    ):
+        del changes["staff_id"]  # a source's staff member was removed: the master stays unassigned
     changes["updated_at"] = now
     merge_store.move_matters(
         conn, business_uid=business_uid, from_ids=request.source_ids, to_id=request.master_id
