@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,17 +12,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 
 from clientbook import __version__, auth
-from clientbook.api import clients, docs, docs_ui, health, ops, ratelimit, rendering
+from clientbook.api import clients, docs, docs_ui, health, hot, ops, ratelimit, rendering
 from clientbook.api.access_log import AccessLogMiddleware
+from clientbook.api.hot import HotPath
 from clientbook.api.middleware import EdgeMiddleware
 from clientbook.api.state import AppState
 from clientbook.config import Settings
 from clientbook.errors import AppError, InvalidRequest, MethodNotAllowed, NotFound
-from clientbook.store.engine import create_engine
-from clientbook.store.uow import transaction
+from clientbook.store.direct import open_store
+from clientbook.store.engine import create_engine, is_sqlite
+from clientbook.store.uow import sqlite_writer_lock, transaction
 
 OPENAPI_URL = "/platform/v1/openapi.json"
 _METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
@@ -31,7 +35,22 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     engine = engine or create_engine(settings.database_url, pool_size=settings.pool_size)
     with transaction(engine, write=True) as conn:
         key = auth.secret_key(conn, settings)
+    direct = open_store(
+        settings.database_url,
+        writer_lock=sqlite_writer_lock(engine) if is_sqlite(engine) else None,
+        pool_size=settings.pool_size,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await direct.start()
+        try:
+            yield
+        finally:
+            await direct.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="clientbook",
         version=__version__,
         description="The vcita / inTandem platform Clients API, self-hosted.",
@@ -42,7 +61,11 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         redirect_slashes=False,
     )
     app.state.clientbook = AppState(
-        settings=settings, engine=engine, key=key, limiter=ratelimit.from_settings(settings)
+        settings=settings,
+        engine=engine,
+        key=key,
+        direct=direct,
+        limiter=ratelimit.from_settings(settings),
     )
     app.include_router(health.router)
     app.include_router(ops.router)
@@ -51,11 +74,24 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
+    # Innermost: GET and PUT of one client, served without the routing below it.
+    app.add_middleware(HotPath, state=app.state.clientbook, routes=_hot_routes())
     app.add_middleware(EdgeMiddleware)
     # Outermost: it sees the final status (500s included) and the request id.
     app.add_middleware(AccessLogMiddleware, metrics=app.state.clientbook.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _hot_routes() -> dict[str, BaseRoute]:
+    """The declared routes the hot path serves, by method (for their route label)."""
+    return {
+        method: route
+        for route in clients.router.routes
+        if getattr(route, "path", None) == hot.PATH
+        for method in getattr(route, "methods", ())
+        if method in ("GET", "PUT")
+    }
 
 
 def create_app_from_env() -> FastAPI:

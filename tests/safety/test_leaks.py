@@ -4,6 +4,7 @@ name or file path, a 500 from an injected fault included."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from clientbook.app import create_app
 from clientbook.config import Settings
+from clientbook.store import direct
 from clientbook.store.engine import create_engine
 from tests import factories
 from tests.safety.world import BASE
@@ -89,10 +91,24 @@ _CLIENT_TABLES = re.compile(r"\b(FROM|INTO|UPDATE|JOIN)\s+(clients|matters|sourc
 
 
 @pytest.fixture
-def faulty(unlimited_settings: Settings) -> Iterator[TestClient]:
-    """The app over an engine whose every statement on client tables fails like a broken
-    database, with SQL, a driver name and a path in the exception."""
+def faulty(unlimited_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """The app over an engine (and a hot-path store) whose every statement on client tables
+    fails like a broken database, with SQL, a driver name and a path in the exception."""
     engine = create_engine(unlimited_settings.database_url, pool_size=2)
+
+    def broken(method: Any) -> Any:
+        async def run(self: Any, statement: Any, params: Any) -> Any:
+            if _CLIENT_TABLES.search(statement.text):
+                raise sqlite3.OperationalError(
+                    f"{statement.text}: unable to open /srv/clientbook/data/clientbook.db"
+                )
+            return await method(self, statement, params)
+
+        return run
+
+    for transaction in (direct.SqliteTransaction, direct.PostgresTransaction):
+        monkeypatch.setattr(transaction, "_first", broken(transaction._first))
+        monkeypatch.setattr(transaction, "_write", broken(transaction._write))
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _fault(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:

@@ -64,7 +64,11 @@ def unit(request: Request, *, write: bool) -> Iterator[tuple[sa.Connection, Prin
 
 def json_object(request: Request, raw: bytes) -> dict[str, Any]:
     """The body as a JSON object: 415 for another media type, 400 bad JSON, 422 not an object."""
-    content_type = request.headers.get("content-type", "")
+    return parse_json_object(request.headers.get("content-type", ""), raw)
+
+
+def parse_json_object(content_type: str, raw: bytes) -> dict[str, Any]:
+    """json_object's rules, from the Content-Type header's value and the body."""
     if content_type.split(";", 1)[0].strip().lower() != "application/json":
         raise UnsupportedMediaType
     try:

@@ -25,6 +25,8 @@ class RateLimit:
 
     def __init__(self, *, per_minute: int, storage_url: str, key_prefix: str) -> None:
         self.item = RateLimitItemPerMinute(per_minute)
+        # A count kept elsewhere (Redis) is a network call: async routes make it off the loop.
+        self.blocking = not storage_url.startswith("memory")
         options: dict[str, float | str | bool] = {"wrap_exceptions": True}
         if not storage_url.startswith("memory"):
             options["key_prefix"] = key_prefix

@@ -1,4 +1,5 @@
-"""What the app holds for its routes: settings, the engine and the signing key."""
+"""What the app holds for its routes: settings, the engine, the hot path's store and the
+signing key."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from clientbook.api.metrics import Metrics
 from clientbook.api.ratelimit import RateLimit
 from clientbook.config import Settings
+from clientbook.store.direct import DirectStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,5 +18,6 @@ class AppState:
     settings: Settings
     engine: sa.Engine
     key: str
+    direct: DirectStore
     limiter: RateLimit | None = None
     metrics: Metrics = field(default_factory=Metrics)

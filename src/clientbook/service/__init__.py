@@ -1,16 +1,14 @@
 """Use cases: one function each, orchestrating domain rules and store queries.
 
 Nothing here commits: the edge (a request or a CLI command) owns the transaction.
+GET one and PUT are in service/hot.py (async, over store/direct.py).
 """
 
 from clientbook.service.bulk import bulk_update_opt_in
 from clientbook.service.clients import (
-    Updated,
     create_client,
     delete_client,
-    get_client,
     insert_new_client,
-    update_client,
 )
 from clientbook.service.imports import DuplicateRow, ImportedClient, insert_imported, prepare_import
 from clientbook.service.listing import list_clients
@@ -19,16 +17,13 @@ from clientbook.service.merges import merge_clients, possible_merge_masters
 __all__ = [
     "DuplicateRow",
     "ImportedClient",
-    "Updated",
     "bulk_update_opt_in",
     "create_client",
     "delete_client",
-    "get_client",
     "insert_imported",
     "insert_new_client",
     "list_clients",
     "merge_clients",
     "possible_merge_masters",
     "prepare_import",
-    "update_client",
 ]

@@ -1,10 +1,9 @@
-"""Use cases of one client: create, get, update, delete (contract 5.1, 5.3, 5.4, 5.5)."""
+"""Use cases of one client: create and delete (contract 5.1, 5.5); GET one and PUT are
+in service/hot.py."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,22 +14,12 @@ from clientbook.auth import Principal
 from clientbook.domain import deletion, representations
 from clientbook.domain.create import NewClient, parse_create
 from clientbook.domain.model import Client, ClientView, SourceRecord
-from clientbook.domain.update import parse_update, plan_update
 from clientbook.errors import Conflict, EntityNotFound
 from clientbook.service import common
 from clientbook.store import clients as client_store
 from clientbook.store import deletion as deletion_store
 
 EMAIL_TAKEN_ON_CREATE = "Client already exist"
-EMAIL_TAKEN_ON_UPDATE = "Validation failed: Email has already been taken"
-
-
-@dataclass(frozen=True, slots=True)
-class Updated:
-    """A PUT's outcome: the response body and the fields it ignored."""
-
-    body: dict[str, Any]
-    ignored: list[str]
 
 
 def create_client(
@@ -95,49 +84,6 @@ def insert_new_client(
         now=now,
     )
     return client, source
-
-
-def get_client(conn: sa.Connection, *, principal: Principal, client_id: str) -> dict[str, Any]:
-    """GET /clients/{id}: the single representation, or 404."""
-    view = common.live_view(conn, principal=principal, client_id=client_id)
-    return {"client": representations.single(view)}
-
-
-def update_client(
-    conn: sa.Connection,
-    *,
-    principal: Principal,
-    client_id: str,
-    body: Mapping[str, Any],
-    now: datetime,
-) -> Updated:
-    """PUT /clients/{id}: contract 5.4, applied whole or not at all."""
-    business = common.business_of(conn, principal)
-    request = parse_update(body, opt_in_enabled=business.opt_in_enabled)
-    common.check_staff(conn, business_uid=business.uid, staff_id=request.staff_id)
-    stored = client_store.get_client(
-        conn, business_uid=business.uid, client_id=client_id, for_update=True
-    )
-    if stored is None:
-        raise EntityNotFound
-    changes = plan_update(stored, request, country=business.country)
-    if not changes:
-        return Updated(body={"client": representations.update(stored)}, ignored=request.ignored)
-    if "email" in changes and client_store.email_taken(
-        conn, business_uid=business.uid, email=changes["email"], except_id=client_id
-    ):
-        raise Conflict(EMAIL_TAKEN_ON_UPDATE)
-    changes["updated_at"] = now
-    try:
-        client_store.update_client(
-            conn, business_uid=business.uid, client_id=client_id, changes=changes
-        )
-    except client_store.EmailTaken:
-        raise Conflict(EMAIL_TAKEN_ON_UPDATE) from None
-    # The row is locked for this transaction (FOR UPDATE / BEGIN IMMEDIATE): what we
-    # read plus what we wrote is what is stored.
-    updated = dataclasses.replace(stored, **changes)
-    return Updated(body={"client": representations.update(updated)}, ignored=request.ignored)
 
 
 def delete_client(

@@ -15,14 +15,20 @@ _SQLITE_WRITERS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = weakref
 _GUARD = threading.Lock()
 
 
+def sqlite_writer_lock(engine: sa.Engine) -> threading.RLock:
+    """The lock this process's writers to a SQLite engine take before BEGIN IMMEDIATE
+    (the hot path, store/direct.py, takes it too)."""
+    with _GUARD:
+        return _SQLITE_WRITERS.setdefault(engine, threading.RLock())
+
+
 def _writer_turn(engine: sa.Engine, *, write: bool) -> AbstractContextManager[object]:
     """SQLite has one writer at a time: this process's writers wait their turn on a lock
     (first come, first served) rather than in SQLite's busy handler, which polls with
     sleeps of up to 100 ms. Other processes still meet BEGIN IMMEDIATE's busy timeout."""
     if not write or not is_sqlite(engine):
         return nullcontext()
-    with _GUARD:
-        return _SQLITE_WRITERS.setdefault(engine, threading.RLock())
+    return sqlite_writer_lock(engine)
 
 
 @contextmanager

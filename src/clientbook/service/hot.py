@@ -1,0 +1,137 @@
+"""GET one and PUT (contract 5.3, 5.4): the hot use cases, async over store/direct.py.
+
+Both keep the contract's order of checks: 401/403, then the rate limit (`admit`), then
+415/400/422 for a PUT body, then 404, then 409. The database is asked as little as
+possible: one statement authorises and reads (the client is locked for a PUT); only a
+miss asks again, to tell 401 from 404.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from clientbook.auth import ON_BEHALF_REQUIRED
+from clientbook.domain import representations
+from clientbook.domain.update import parse_update, plan_update
+from clientbook.errors import (
+    AppError,
+    Conflict,
+    EntityNotFound,
+    Forbidden,
+    Unauthorized,
+    ValidationFailed,
+)
+from clientbook.store.clients import EmailTaken
+from clientbook.store.direct import Access, DirectStore, Transaction
+from clientbook.store.principals import TokenRecord
+
+EMAIL_TAKEN_ON_UPDATE = "Validation failed: Email has already been taken"
+
+
+@dataclass(frozen=True, slots=True)
+class Updated:
+    """A PUT's outcome: the response body and the fields it ignored."""
+
+    body: dict[str, Any]
+    ignored: list[str]
+
+
+# Called once the principal is known to be live, with the business it acts on.
+Admit = Callable[[str], Awaitable[None]]
+
+
+def access_of(token: TokenRecord, on_behalf_of: str | None) -> Access:
+    """The business a verified token asks to act on (None: decided by `_refuse`).
+
+    A staff or app token naming another business is refused before any SQL.
+    """
+    if token.kind == "directory":
+        return Access(token, on_behalf_of or None)
+    if token.kind == "client":
+        return Access(token, None)
+    if on_behalf_of is not None and on_behalf_of != token.business_uid:
+        raise Unauthorized
+    return Access(token, token.business_uid)
+
+
+async def _refuse(tx: Transaction, access: Access, *, on_behalf_of: str | None) -> None:
+    """The answer to a token that cannot act on a business: a client token (403 when
+    live) or a directory token without a usable X-On-Behalf-Of."""
+    live = await tx.alive(access)
+    if live and access.token.kind == "client":
+        raise Forbidden
+    if live and on_behalf_of is None:
+        raise Unauthorized(ON_BEHALF_REQUIRED)
+    raise Unauthorized
+
+
+async def get_client(
+    store: DirectStore, *, access: Access, on_behalf_of: str | None, client_id: str, admit: Admit
+) -> dict[str, Any]:
+    """GET /clients/{id}: the single representation, or 404."""
+    async with store.reading() as tx:
+        if access.business_uid is None:
+            await _refuse(tx, access, on_behalf_of=on_behalf_of)
+        view = await tx.view(access, client_id)
+        if view is None and await tx.business(access) is None:
+            raise Unauthorized
+    assert access.business_uid is not None
+    await admit(access.business_uid)
+    if view is None:
+        raise EntityNotFound
+    return {"client": representations.single(view)}
+
+
+async def update_client(
+    store: DirectStore,
+    *,
+    access: Access,
+    on_behalf_of: str | None,
+    client_id: str,
+    body: dict[str, Any] | AppError,
+    now: datetime,
+    admit: Admit,
+) -> Updated:
+    """PUT /clients/{id}: contract 5.4, applied whole or not at all.
+
+    `body` is the parsed JSON object, or the 415/400/422 it earned (raised in its turn).
+    """
+    if access.business_uid is None:
+        async with store.reading() as tx:
+            await _refuse(tx, access, on_behalf_of=on_behalf_of)
+    business_uid = access.business_uid
+    assert business_uid is not None
+    async with store.writing() as tx:
+        found = await tx.locked(access, client_id)
+        business = found[1] if found else await tx.business(access)
+        if business is None:
+            raise Unauthorized
+        await admit(business_uid)
+        if isinstance(body, AppError):
+            raise body
+        request = parse_update(body, opt_in_enabled=business.opt_in_enabled)
+        staff_id = request.staff_id
+        if staff_id is not None and not await tx.staff_exists(business_uid, staff_id):
+            raise ValidationFailed("staff_id", "is invalid")
+        if found is None:
+            raise EntityNotFound
+        stored = found[0]
+        changes = plan_update(stored, request, country=business.country)
+        if not changes:
+            return Updated(body={"client": representations.update(stored)}, ignored=request.ignored)
+        email = changes.get("email")
+        if email is not None and await tx.email_taken(business_uid, email, client_id):
+            raise Conflict(EMAIL_TAKEN_ON_UPDATE)
+        changes["updated_at"] = now
+        try:
+            await tx.update(business_uid, client_id, changes)
+        except EmailTaken:
+            raise Conflict(EMAIL_TAKEN_ON_UPDATE) from None
+    # The row was locked for the transaction (FOR UPDATE / BEGIN IMMEDIATE): what we
+    # read plus what we wrote is what is stored.
+    updated = dataclasses.replace(stored, **changes)
+    return Updated(body={"client": representations.update(updated)}, ignored=request.ignored)

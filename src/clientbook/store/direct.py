@@ -1,0 +1,411 @@
+"""The hot path's database access: the raw drivers (asyncpg, sqlite3) on the event loop.
+
+GET one and PUT are most of a clients service's traffic; they skip SQLAlchemy and the
+thread pool (docs/performance.md measured both). Everything else goes through
+store/uow.py. The statements are in store/direct_sql.py.
+
+SQLite: reads run on one connection, each a single autocommit statement (fetched whole,
+so no read transaction stays open); PUTs run on one writer connection, one at a time:
+an asyncio lock among this process's hot writers, then the same in-process lock as the
+SQLAlchemy writers (uow.sqlite_writer_lock), then BEGIN IMMEDIATE, retried with
+asyncio.sleep while another process writes, so the event loop never waits on SQLite's
+busy handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+import asyncpg  # type: ignore[import-untyped,import-not-found,unused-ignore]
+import orjson
+import sqlalchemy as sa
+
+from clientbook.domain.model import Client, ClientView, Matter, SourceRecord
+from clientbook.store import direct_sql as sql
+from clientbook.store.clients import EmailTaken
+from clientbook.store.engine import SQLITE_BUSY_TIMEOUT_MS, driver_url
+from clientbook.store.principals import Business, TokenRecord
+
+_SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
+_SQLITE_FLAGS = ("opt_in", "opt_in_transactional_sms", "spam")
+_MOMENTS = ("created_at", "updated_at", "deleted_at")
+T = TypeVar("T")
+_BUSINESS_PREFIX = tuple(f"b_{name}" for name in sql.BUSINESS_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """A verified token and the business it asks to act on."""
+
+    token: TokenRecord
+    business_uid: str | None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "jti": self.token.jti,
+            "kind": self.token.kind,
+            "subject": self.token.subject_uid,
+            "token_business": self.token.business_uid,
+            "token_directory": self.token.directory_uid,
+            "business": _uid(self.business_uid),
+        }
+
+
+class Transaction(Protocol):
+    """What the hot use cases (service/hot.py) ask of the database."""
+
+    async def alive(self, access: Access) -> bool: ...
+    async def business(self, access: Access) -> Business | None: ...
+    async def view(self, access: Access, client_id: str) -> ClientView | None: ...
+    async def locked(self, access: Access, client_id: str) -> tuple[Client, Business] | None: ...
+    async def staff_exists(self, business_uid: str, staff_id: str) -> bool: ...
+    async def email_taken(self, business_uid: str, email: str, except_id: str) -> bool: ...
+    async def update(self, business_uid: str, client_id: str, changes: dict[str, Any]) -> None: ...
+
+
+class DirectStore(Protocol):
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+    def reading(self) -> AbstractAsyncContextManager[Transaction]: ...
+    def writing(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+
+def open_store(url: str, *, writer_lock: threading.RLock | None, pool_size: int) -> DirectStore:
+    """The store for a database URL (connections are made by `start`, on the event loop)."""
+    parsed = sa.make_url(driver_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        assert writer_lock is not None
+        return SqliteStore(parsed.database or "", writer_lock=writer_lock)
+    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    return PostgresStore(dsn, pool_size=pool_size)
+
+
+class PerLoop(Generic[T]):
+    """A resource made on first use in each event loop (an asyncpg pool and an asyncio
+    lock belong to one loop; a server has one loop, a test process may run several)."""
+
+    def __init__(self, make: Callable[[], Awaitable[T]]) -> None:
+        self._make = make
+        self._ready: dict[asyncio.AbstractEventLoop, T] = {}
+        self._making: dict[asyncio.AbstractEventLoop, asyncio.Task[T]] = {}
+
+    async def get(self) -> T:
+        loop = asyncio.get_running_loop()
+        ready = self._ready.get(loop)
+        if ready is not None:
+            return ready
+        making = self._making.get(loop)
+        if making is None:  # the first caller makes it; callers meanwhile share the task
+            making = self._making[loop] = loop.create_task(self._make())
+        try:
+            made = await making
+        finally:
+            self._making.pop(loop, None)
+        self._ready[loop] = made
+        return made
+
+    def pop(self) -> T | None:
+        """Forget this loop's resource (the caller closes it)."""
+        return self._ready.pop(asyncio.get_running_loop(), None)
+
+
+def _uid(value: str | None) -> str | None:
+    """As tables.Uid: a NUL (refused by PostgreSQL) matches nothing instead of failing."""
+    return value.replace("\x00", "\ufffd") if value is not None else None
+
+
+def _business(row: Mapping[str, Any], names: tuple[str, ...]) -> Business:
+    uid, directory_uid, name, country, opt_in_enabled = (row[n] for n in names)
+    return Business(uid, directory_uid, name, country, bool(opt_in_enabled))
+
+
+def _matters(items: list[list[Any]] | None) -> list[Matter]:
+    """Matters in creation order (then uid), from [created_at, uid, name, fields] arrays."""
+    ordered = sorted(items or (), key=lambda item: (item[0], item[1]))
+    return [Matter(uid=uid, display_name=name, fields=fields) for _, uid, name, fields in ordered]
+
+
+def _source(item: list[Any] | None) -> SourceRecord | None:
+    return None if item is None else SourceRecord(*item)
+
+
+class _Statements:
+    """The Transaction methods over a backend's `_first` / `_write` and row decoding."""
+
+    dialect: sql.Dialect
+
+    async def _first(self, statement: sql.Statement, params: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    async def _write(self, statement: sql.Statement, params: dict[str, Any]) -> None:
+        """Run a write; raise EmailTaken when the live-email index refuses it."""
+        raise NotImplementedError
+
+    def _client(self, row: Any) -> Client:
+        raise NotImplementedError
+
+    def _json(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    async def alive(self, access: Access) -> bool:
+        row = await self._first(sql.alive(self.dialect, access.token.kind), access.params())
+        return bool(row[0])
+
+    async def business(self, access: Access) -> Business | None:
+        row = await self._first(sql.business(self.dialect, access.token.kind), access.params())
+        return None if row is None else _business(row, sql.BUSINESS_COLUMNS)
+
+    async def view(self, access: Access, client_id: str) -> ClientView | None:
+        params = {**access.params(), "client_id": _uid(client_id)}
+        row = await self._first(sql.view(self.dialect, access.token.kind), params)
+        if row is None:
+            return None
+        return ClientView(
+            client=self._client(row),
+            source=_source(self._json(row["source_record"])),
+            matters=_matters(self._json(row["matter_list"])),
+        )
+
+    async def locked(self, access: Access, client_id: str) -> tuple[Client, Business] | None:
+        params = {**access.params(), "client_id": _uid(client_id)}
+        row = await self._first(sql.locked(self.dialect, access.token.kind), params)
+        if row is None:
+            return None
+        return self._client(row), _business(row, _BUSINESS_PREFIX)
+
+    async def staff_exists(self, business_uid: str, staff_id: str) -> bool:
+        params = {"business": _uid(business_uid), "staff_id": _uid(staff_id)}
+        return await self._first(sql.staff_exists(self.dialect), params) is not None
+
+    async def email_taken(self, business_uid: str, email: str, except_id: str) -> bool:
+        params = {
+            "business": _uid(business_uid),
+            "email": email.lower(),
+            "client_id": _uid(except_id),
+        }
+        return await self._first(sql.email_taken(self.dialect), params) is not None
+
+    async def update(self, business_uid: str, client_id: str, changes: dict[str, Any]) -> None:
+        unknown = set(changes) - set(sql.CLIENT_COLUMNS)
+        assert not unknown, f"not client columns: {unknown}"
+        params = {f"set_{name}": value for name, value in changes.items()}
+        params.update(business=_uid(business_uid), client_id=_uid(client_id))
+        await self._write(sql.update(self.dialect, tuple(changes)), params)
+
+
+# SQLite ------------------------------------------------------------------------------
+
+
+def _sqlite_connect(path: str, *, busy_timeout_ms: int) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=FULL",
+        f"busy_timeout={busy_timeout_ms}",
+        "foreign_keys=ON",
+    ):
+        db.execute(f"PRAGMA {pragma}")
+    return db
+
+
+def _sqlite_client(row: Mapping[str, Any]) -> Client:
+    values = {name: row[name] for name in sql.CLIENT_COLUMNS}
+    values["tags"] = orjson.loads(values["tags"])
+    for flag in _SQLITE_FLAGS:
+        if values[flag] is not None:
+            values[flag] = bool(values[flag])
+    for moment in _MOMENTS:
+        if values[moment] is not None:
+            values[moment] = datetime.fromisoformat(values[moment])
+    return Client(**values)
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.strftime(_SQLITE_MOMENT)
+    if isinstance(value, list | dict):
+        return orjson.dumps(value).decode()
+    return value
+
+
+class SqliteTransaction(_Statements):
+    """Statements on one sqlite3 connection, each fetched whole (so none stays open)."""
+
+    dialect = sql.SQLITE
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    async def _first(self, statement: sql.Statement, params: dict[str, Any]) -> Any:
+        rows = self.db.execute(statement.text, params).fetchall()
+        return rows[0] if rows else None
+
+    async def _write(self, statement: sql.Statement, params: dict[str, Any]) -> None:
+        values = {name: _sqlite_value(value) for name, value in params.items()}
+        try:
+            self.db.execute(statement.text, values)
+        except sqlite3.IntegrityError as error:
+            raise EmailTaken from error
+
+    def _client(self, row: Any) -> Client:
+        return _sqlite_client(row)
+
+    def _json(self, value: Any) -> Any:
+        return None if value is None else orjson.loads(value)
+
+
+@dataclass(slots=True)
+class _SqliteConnections:
+    reader: sqlite3.Connection
+    writer: sqlite3.Connection
+    turn: asyncio.Lock  # this loop's hot writers, first come first served
+
+
+class SqliteStore:
+    """One reader and one writer connection per event loop (a server process has one)."""
+
+    def __init__(self, path: str, *, writer_lock: threading.RLock) -> None:
+        self.path = path
+        self.writer_lock = writer_lock
+        self._connections = PerLoop(self._connect)
+
+    async def _connect(self) -> _SqliteConnections:
+        return _SqliteConnections(
+            # A read waits at most this long on a lock (only WAL recovery takes one).
+            reader=_sqlite_connect(self.path, busy_timeout_ms=1000),
+            # The writer never waits inside SQLite: `writing` retries BEGIN IMMEDIATE.
+            writer=_sqlite_connect(self.path, busy_timeout_ms=0),
+            turn=asyncio.Lock(),
+        )
+
+    async def start(self) -> None:
+        await self._connections.get()
+
+    async def close(self) -> None:
+        connections = self._connections.pop()
+        if connections is not None:
+            connections.reader.close()
+            connections.writer.close()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Transaction]:
+        yield SqliteTransaction((await self._connections.get()).reader)
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[Transaction]:
+        connections = await self._connections.get()
+        db = connections.writer
+        async with connections.turn:
+            await _acquire_polling(self.writer_lock)
+            try:
+                await _begin_immediate(db)
+                try:
+                    yield SqliteTransaction(db)
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            finally:
+                self.writer_lock.release()
+
+
+async def _acquire_polling(lock: threading.RLock) -> None:
+    """Take a lock held by threads (SQLAlchemy writers) without blocking the loop."""
+    delay = 0.0002
+    while not lock.acquire(blocking=False):
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.005)
+
+
+async def _begin_immediate(db: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting (asynchronously) while another process writes."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.0005
+    while True:
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+# PostgreSQL --------------------------------------------------------------------------
+
+
+class PostgresTransaction(_Statements):
+    """Statements on one asyncpg connection (prepared and cached by asyncpg)."""
+
+    dialect = sql.POSTGRES
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    async def _first(self, statement: sql.Statement, params: dict[str, Any]) -> Any:
+        return await self.conn.fetchrow(statement.text, *statement.positional(params))
+
+    async def _write(self, statement: sql.Statement, params: dict[str, Any]) -> None:
+        try:
+            await self.conn.execute(statement.text, *statement.positional(params))
+        except asyncpg.UniqueViolationError as error:
+            raise EmailTaken from error
+
+    def _client(self, row: Any) -> Client:
+        return Client(**{name: row[name] for name in sql.CLIENT_COLUMNS})
+
+    def _json(self, value: Any) -> Any:
+        return value  # decoded by the connection's codec
+
+
+async def _json_codecs(conn: Any) -> None:
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name,
+            encoder=lambda value: orjson.dumps(value).decode(),
+            decoder=orjson.loads,
+            schema="pg_catalog",
+        )
+
+
+class PostgresStore:
+    """An asyncpg pool of up to CLIENTBOOK_POOL_SIZE connections per event loop."""
+
+    def __init__(self, dsn: str, *, pool_size: int) -> None:
+        self.dsn = dsn
+        self.pool_size = pool_size
+        self._pools = PerLoop(self._connect)
+
+    async def _connect(self) -> Any:
+        return await asyncpg.create_pool(
+            self.dsn, min_size=1, max_size=self.pool_size, init=_json_codecs
+        )
+
+    async def start(self) -> None:
+        await self._pools.get()
+
+    async def close(self) -> None:
+        pool = self._pools.pop()
+        if pool is not None:
+            await pool.close()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Transaction]:
+        # A GET one is a single statement: its own snapshot, no transaction needed.
+        async with (await self._pools.get()).acquire() as conn:
+            yield PostgresTransaction(conn)
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[Transaction]:
+        async with (await self._pools.get()).acquire() as conn, conn.transaction():
+            yield PostgresTransaction(conn)

@@ -1,0 +1,179 @@
+"""The SQL of the hot path (GET one and PUT, store/direct.py), written once per purpose.
+
+Each statement is text with `:name` parameters, rendered for a dialect: SQLite takes it
+as is; PostgreSQL (asyncpg) gets `$n` placeholders. The token check repeats
+`principals.token_is_live` (issued as claimed, not revoked, principal still there) so
+that one statement both authorises and reads: a GET one is one round trip.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from clientbook.store.tables import clients
+
+CLIENT_COLUMNS = tuple(column.name for column in clients.c)
+SOURCE_COLUMNS = ("uid", "name", "url", "channel", "campaign")
+BUSINESS_COLUMNS = ("uid", "directory_uid", "name", "country", "opt_in_enabled")
+_PARAMETER = re.compile(r":([a-z_0-9]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """What differs between the two backends' SQL."""
+
+    name: str
+    same: str  # null-safe equality
+    json_array: str
+    json_agg: str
+    matter_fields: str  # a matter's `fields` inside a JSON array
+    lock: str  # PUT's row lock (SQLite: BEGIN IMMEDIATE holds the write lock instead)
+
+
+SQLITE = Dialect("sqlite", "IS", "json_array", "json_group_array", "json(m.fields)", "")
+POSTGRES = Dialect(
+    "postgresql", "IS NOT DISTINCT FROM", "json_build_array", "json_agg", "m.fields",
+    " FOR UPDATE OF c",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """SQL text for one dialect, and (PostgreSQL) the parameter name of each `$n`."""
+
+    text: str
+    names: tuple[str, ...]
+
+    def positional(self, params: dict[str, object]) -> list[object]:
+        return [params[name] for name in self.names]
+
+
+def _render(dialect: Dialect, text: str) -> Statement:
+    if dialect is SQLITE:
+        return Statement(text, ())
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return Statement(_PARAMETER.sub(number, text), tuple(names))
+
+
+def _authorised(dialect: Dialect, kind: str) -> str:
+    """The token is live and its principal exists; a directory's business is in it."""
+    same = dialect.same
+    token = (
+        "EXISTS (SELECT 1 FROM tokens t WHERE t.jti = :jti AND t.revoked_at IS NULL"
+        " AND t.kind = :kind AND t.subject_uid = :subject"
+        f" AND t.business_uid {same} :token_business"
+        f" AND t.directory_uid {same} :token_directory)"
+    )
+    principal = {
+        "staff": "EXISTS (SELECT 1 FROM staff p WHERE p.business_uid = :token_business"
+        " AND p.uid = :subject AND p.deleted_at IS NULL)",
+        "app": "EXISTS (SELECT 1 FROM apps p WHERE p.business_uid = :token_business"
+        " AND p.uid = :subject AND p.deleted_at IS NULL)",
+        "directory": "EXISTS (SELECT 1 FROM directories p WHERE p.uid = :subject)",
+        "client": "EXISTS (SELECT 1 FROM clients p WHERE p.business_uid = :token_business"
+        " AND p.id = :subject AND p.deleted_at IS NULL)",
+    }[kind]
+    return f"{token} AND {principal}"
+
+
+def _member(kind: str) -> str:
+    """The business acted on belongs to the token (a staff/app token's own is checked
+    before any SQL; a directory's must be one of its businesses)."""
+    if kind == "directory":
+        return (
+            " AND EXISTS (SELECT 1 FROM businesses d WHERE d.uid = :business"
+            " AND d.directory_uid = :token_directory)"
+        )
+    return ""
+
+
+@functools.cache
+def alive(dialect: Dialect, kind: str) -> Statement:
+    """Whether the token is live (for the 401/403 decisions made without a business)."""
+    return _render(dialect, f"SELECT {_authorised(dialect, kind)}")
+
+
+@functools.cache
+def business(dialect: Dialect, kind: str) -> Statement:
+    """The business acted on, when the token may act on it."""
+    columns = ", ".join(f"b.{name}" for name in BUSINESS_COLUMNS)
+    return _render(
+        dialect,
+        f"SELECT {columns} FROM businesses b WHERE b.uid = :business"
+        f" AND {_authorised(dialect, kind)}{_member(kind)}",
+    )
+
+
+@functools.cache
+def view(dialect: Dialect, kind: str) -> Statement:
+    """GET one in one statement: the live client, its first source record and its
+    matters (as JSON arrays), when the token may read the business."""
+    columns = ", ".join(f"c.{name}" for name in CLIENT_COLUMNS)
+    array, agg = dialect.json_array, dialect.json_agg
+    source = ", ".join(f"s.{name}" for name in SOURCE_COLUMNS)
+    return _render(
+        dialect,
+        f"SELECT {columns},"
+        f" (SELECT {array}({source}) FROM source_records s"
+        "   WHERE s.business_uid = c.business_uid AND s.client_id = c.id"
+        "   ORDER BY s.created_at, s.uid LIMIT 1) AS source_record,"
+        f" (SELECT {agg}({array}(m.created_at, m.uid, m.display_name, {dialect.matter_fields}))"
+        "   FROM matters m WHERE m.business_uid = c.business_uid AND m.client_id = c.id)"
+        "   AS matter_list"
+        " FROM clients c"
+        " WHERE c.business_uid = :business AND c.id = :client_id AND c.deleted_at IS NULL"
+        f" AND {_authorised(dialect, kind)}{_member(kind)}",
+    )
+
+
+@functools.cache
+def locked(dialect: Dialect, kind: str) -> Statement:
+    """PUT's read: the live client (locked on PostgreSQL) with its business's settings,
+    when the token may write to the business."""
+    columns = ", ".join(f"c.{name}" for name in CLIENT_COLUMNS)
+    settings = ", ".join(f"b.{name} AS b_{name}" for name in BUSINESS_COLUMNS)
+    return _render(
+        dialect,
+        f"SELECT {columns}, {settings}"
+        " FROM clients c JOIN businesses b ON b.uid = c.business_uid"
+        " WHERE c.business_uid = :business AND c.id = :client_id AND c.deleted_at IS NULL"
+        f" AND {_authorised(dialect, kind)}{_member(kind)}{dialect.lock}",
+    )
+
+
+@functools.cache
+def staff_exists(dialect: Dialect) -> Statement:
+    return _render(
+        dialect,
+        "SELECT 1 FROM staff WHERE business_uid = :business AND uid = :staff_id"
+        " AND deleted_at IS NULL",
+    )
+
+
+@functools.cache
+def email_taken(dialect: Dialect) -> Statement:
+    """As clients.email_taken_query: the predicate repeats the live-email index's."""
+    return _render(
+        dialect,
+        "SELECT 1 FROM clients WHERE business_uid = :business AND email IS NOT NULL"
+        " AND lower(email) = :email AND deleted_at IS NULL AND id <> :client_id LIMIT 1",
+    )
+
+
+@functools.cache
+def update(dialect: Dialect, columns: tuple[str, ...]) -> Statement:
+    """Write only the changed columns (parameters `set_<column>`)."""
+    assignments = ", ".join(f"{name} = :set_{name}" for name in columns)
+    return _render(
+        dialect,
+        f"UPDATE clients SET {assignments} WHERE business_uid = :business AND id = :client_id",
+    )
