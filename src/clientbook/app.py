@@ -10,14 +10,15 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp
 
 from clientbook import __version__, auth
 from clientbook.api import clients, docs, docs_ui, health, hot, ops, ratelimit, rendering
 from clientbook.api.access_log import AccessLogMiddleware
-from clientbook.api.hot import HotPath
 from clientbook.api.middleware import EdgeMiddleware
 from clientbook.api.state import AppState
 from clientbook.config import Settings
@@ -49,7 +50,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         finally:
             await direct.close()
 
-    app = FastAPI(
+    app = _FastAPI(
         lifespan=lifespan,
         title="clientbook",
         version=__version__,
@@ -74,8 +75,6 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
-    # Innermost: GET and PUT of one client, served without the routing below it.
-    app.add_middleware(HotPath, state=app.state.clientbook, routes=_hot_routes())
     app.add_middleware(EdgeMiddleware)
     # Outermost: it sees the final status (500s included) and the request id.
     app.add_middleware(AccessLogMiddleware, metrics=app.state.clientbook.metrics)
@@ -83,14 +82,27 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     return app
 
 
+class _FastAPI(FastAPI):
+    """FastAPI with the hot path (api/hot.py) in front of its middleware stack."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        state: AppState = self.state.clientbook
+        hot_routes = hot.HotRoutes(state=state, routes=_hot_routes())
+        served = AccessLogMiddleware(EdgeMiddleware(hot_routes), metrics=state.metrics)
+        return hot.HotPath(super().build_middleware_stack(), served=served)
+
+
+_HOT = {(hot.COLLECTION, "POST"), (hot.PATH, "GET"), (hot.PATH, "PUT")}
+
+
 def _hot_routes() -> dict[str, BaseRoute]:
     """The declared routes the hot path serves, by method (for their route label)."""
     return {
         method: route
         for route in clients.router.routes
-        if getattr(route, "path", None) == hot.PATH
-        for method in getattr(route, "methods", ())
-        if method in ("GET", "PUT")
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+        if (route.path, method) in _HOT
     }
 
 

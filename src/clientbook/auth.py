@@ -52,6 +52,42 @@ def issue(
     ttl: timedelta,
 ) -> str:
     """Sign a token and record it, so it can be revoked."""
+    signed = sign(
+        key=key,
+        kind=kind,
+        subject_uid=subject_uid,
+        business_uid=business_uid,
+        directory_uid=directory_uid,
+        now=now,
+        ttl=ttl,
+    )
+    principals.create_token(
+        conn, record=signed.record, issued_at=signed.issued_at, expires_at=signed.expires_at
+    )
+    return signed.token
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """A signed token and the record that must be stored for it to be accepted."""
+
+    token: str
+    record: principals.TokenRecord
+    issued_at: datetime
+    expires_at: datetime
+
+
+def sign(
+    *,
+    key: str,
+    kind: str,
+    subject_uid: str,
+    business_uid: str | None,
+    directory_uid: str | None,
+    now: datetime,
+    ttl: timedelta,
+) -> Signed:
+    """A new token; it works once its record is stored (`issue`, or the hot path's POST)."""
     jti = ids.new_uid() + ids.new_uid()
     expires = now + ttl
     claims: dict[str, Any] = {
@@ -74,8 +110,8 @@ def issue(
         business_uid=business_uid,
         directory_uid=directory_uid,
     )
-    principals.create_token(conn, record=record, issued_at=now, expires_at=expires)
-    return jwt.encode(claims, key, algorithm=ALGORITHM)
+    token = jwt.encode(claims, key, algorithm=ALGORITHM)
+    return Signed(token=token, record=record, issued_at=now, expires_at=expires)
 
 
 def decode(token: str, *, key: str) -> principals.TokenRecord:

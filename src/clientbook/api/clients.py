@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -17,21 +15,12 @@ router = APIRouter(prefix="/platform/v1", tags=["clients"])
 SERVED_AHEAD = "served by api/hot.py"
 
 
+# POST, and GET and PUT of one client, are served by api/hot.py ahead of this router:
+# their declarations here document them (OpenAPI) and name their route in logs and metrics.
 @router.post("/clients", status_code=201, **docs.CREATE)
-def create_client(request: Request, raw: RawBody) -> Response:
+def create_client(request: Request) -> Response:
     """Creates a client, its source record and its default matter; returns a client token."""
-    settings = edge.state(request).settings
-    with edge.unit(request, write=True) as (conn, principal):
-        body = edge.json_object(request, raw)
-        data = service.create_client(
-            conn,
-            principal=principal,
-            body=body,
-            now=ids.utcnow(),
-            key=edge.state(request).key,
-            client_token_ttl=timedelta(days=settings.client_token_ttl_days),
-        )
-    return ok(data, status_code=201)
+    raise NotImplementedError(SERVED_AHEAD)
 
 
 @router.get("/clients", **docs.LIST)
@@ -74,8 +63,6 @@ def merge_clients(request: Request, _ignored: RawBody) -> Response:
     return ok_flat(data)
 
 
-# GET and PUT of one client are served by api/hot.py, ahead of this router: these
-# declarations document them (OpenAPI) and name their route in logs and metrics.
 @router.get("/clients/{client_id}", **docs.GET_ONE)
 def get_client(request: Request, client_id: str) -> Response:
     """Retrieves a client."""

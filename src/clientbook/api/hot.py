@@ -1,10 +1,12 @@
-"""GET and PUT /platform/v1/clients/{client_id}, served ahead of the framework's routing.
+"""POST /platform/v1/clients and GET and PUT /platform/v1/clients/{client_id}, served
+ahead of the framework.
 
-They are most of a clients service's traffic, and FastAPI's routing, dependency solving
-and thread-pool hop cost more than their work (docs/performance.md). This ASGI
-middleware sits inside the access log and the request-id/500 middleware, so both still
-apply, and hands every other request on. The routes' declarations in api/clients.py
-stay: they document the operations (OpenAPI) and name the route in logs and metrics.
+They are most of a clients service's traffic, and FastAPI's middleware, routing,
+dependency solving and thread-pool hop cost more than their work (docs/performance.md).
+`HotPath` sits in front of FastAPI's middleware stack (app.py) and sends them to
+`HotRoutes`, wrapped in the same access-log and request-id/500 middleware as every
+other route. The routes' declarations in api/clients.py stay: they document the
+operations (OpenAPI) and name the route in logs and metrics.
 
 The edge rules are the same as api/edge.py's, in the contract's order: 413, 401/403,
 429, 415, 400, 422, 404, 409.
@@ -13,6 +15,8 @@ The edge rules are the same as api/edge.py's, in the contract's order: 413, 401/
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -28,48 +32,91 @@ from clientbook.api.rendering import error_body
 from clientbook.api.state import AppState
 from clientbook.errors import AppError, PayloadTooLarge
 from clientbook.service import hot
-from clientbook.store.direct import Access
 
 PATH = "/platform/v1/clients/{client_id}"
-PREFIX = "/platform/v1/clients/"
+COLLECTION = "/platform/v1/clients"
+PREFIX = COLLECTION + "/"
 _JSON = (b"content-type", b"application/json")
 # A header value holds visible ASCII only: anything else in a field name is %-escaped.
 _HEADER_SAFE = re.compile(r"[!-~]*")
 
 
 class HotPath:
-    """Serves GET and PUT of one client; passes everything else to `app`."""
+    """Sends the hot routes to `served`, everything else to `app`."""
 
-    def __init__(self, app: ASGIApp, *, state: AppState, routes: dict[str, BaseRoute]) -> None:
+    def __init__(self, app: ASGIApp, *, served: ASGIApp) -> None:
         self.app = app
-        self.state = state
-        self.routes = routes
+        self.served = served
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            method = scope["method"]
-            if method == "GET" or method == "PUT":
-                client_id = _client_id(scope)
-                if client_id is not None and not (method == "PUT" and client_id == "bulk"):
-                    await self._serve(scope, receive, send, method, client_id)
-                    return
+        if scope["type"] == "http" and _is_hot(scope):
+            await self.served(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
-    async def _serve(
-        self, scope: Scope, receive: Receive, send: Send, method: str, client_id: str
-    ) -> None:
-        scope["route"] = self.routes[method]  # the access log's and metrics' route label
+
+def _is_hot(scope: Scope) -> bool:
+    """POST /platform/v1/clients, or GET or PUT /platform/v1/clients/{client_id} (one path
+    segment; PUT /clients/bulk is another route). Sets the scope's path_params."""
+    method = scope["method"]
+    if method != "GET" and method != "PUT" and method != "POST":
+        return False
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    if method == "POST":
+        return path == COLLECTION
+    if not path.startswith(PREFIX):
+        return False
+    client_id = path[len(PREFIX) :]
+    if not client_id or "/" in client_id or (method == "PUT" and client_id == "bulk"):
+        return False
+    scope["path_params"] = {"client_id": client_id}
+    return True
+
+
+@dataclass(slots=True)
+class _Request:
+    """What the hot routes read of a request: its method, path parameter and headers."""
+
+    method: str
+    client_id: str | None
+    authorization: str | None = None
+    on_behalf_of: str | None = None
+    content_type: str | None = None
+    content_length: str | None = None
+
+    @classmethod
+    def of(cls, scope: Scope) -> _Request:
+        request = cls(scope["method"], scope.get("path_params", {}).get("client_id"))
+        for name, value in scope["headers"]:  # the first of repeated headers counts
+            attribute = _HEADERS.get(name)
+            if attribute is not None and getattr(request, attribute) is None:
+                setattr(request, attribute, value.decode("latin-1"))
+        return request
+
+
+_HEADERS = {
+    b"authorization": "authorization",
+    b"x-on-behalf-of": "on_behalf_of",
+    b"content-type": "content_type",
+    b"content-length": "content_length",
+}
+
+
+class HotRoutes:
+    """The ASGI app of POST /clients and GET and PUT /clients/{client_id}."""
+
+    def __init__(self, *, state: AppState, routes: dict[str, BaseRoute]) -> None:
+        self.state = state
+        self.routes = routes
+        self.client_token_ttl = timedelta(days=state.settings.client_token_ttl_days)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = _Request.of(scope)
+        scope["route"] = self.routes[request.method]  # the access log's and metrics' label
         state: dict[str, Any] = scope.setdefault("state", {})
-        authorization = on_behalf_of = content_type = declared = None
-        for name, value in scope["headers"]:
-            if name == b"authorization" and authorization is None:
-                authorization = value.decode("latin-1")
-            elif name == b"x-on-behalf-of" and on_behalf_of is None:
-                on_behalf_of = value.decode("latin-1")
-            elif name == b"content-type" and content_type is None:
-                content_type = value.decode("latin-1")
-            elif name == b"content-length" and declared is None:
-                declared = value.decode("latin-1")
 
         async def admit(business_uid: str) -> None:
             # For the access log (api/access_log.py): who acted, never with what token.
@@ -83,25 +130,8 @@ class HotPath:
 
         headers = [_JSON]
         try:
-            if method == "PUT":
-                raw = await _read_body(receive, self.state.settings.max_body_bytes, declared)
-            token = auth.decode(auth.bearer_token(authorization), key=self.state.key)
-            access: Access = hot.access_of(token, on_behalf_of)
-            if method == "GET":
-                data = await hot.get_client(
-                    self.state.direct, access=access, on_behalf_of=on_behalf_of,
-                    client_id=client_id, admit=admit,
-                )  # fmt: skip
-            else:
-                result = await hot.update_client(
-                    self.state.direct, access=access, on_behalf_of=on_behalf_of,
-                    client_id=client_id, body=_body_or_error(content_type, raw),
-                    now=ids.utcnow(), admit=admit,
-                )  # fmt: skip
-                data = result.body
-                if result.ignored:
-                    headers.append((b"x-ignored-fields", _field_names(result.ignored)))
-            status, payload = 200, orjson.dumps({"status": "OK", "data": data})
+            status, data = await self._answer(request, receive, admit, headers)
+            payload = orjson.dumps({"status": "OK", "data": data})
         except AppError as error:
             status, payload = error.status_code, orjson.dumps(error_body(error))
             headers.extend((k.lower().encode(), v.encode()) for k, v in error.headers.items())
@@ -111,17 +141,54 @@ class HotPath:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
-
-def _client_id(scope: Scope) -> str | None:
-    """The `{client_id}` of /platform/v1/clients/{client_id} (one path segment), or None."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root):
-        path = path[len(root) :]
-    if not path.startswith(PREFIX):
-        return None
-    client_id = path[len(PREFIX) :]
-    return client_id if client_id and "/" not in client_id else None
+    async def _answer(
+        self,
+        request: _Request,
+        receive: Receive,
+        admit: hot.Admit,
+        headers: list[tuple[bytes, bytes]],
+    ) -> tuple[int, dict[str, Any]]:
+        """The status and `data` of a success; a failure raises its AppError."""
+        store, settings = self.state.direct, self.state.settings
+        raw = b""
+        if request.method != "GET":
+            raw = await _read_body(receive, settings.max_body_bytes, request.content_length)
+        token = auth.decode(auth.bearer_token(request.authorization), key=self.state.key)
+        access = hot.access_of(token, request.on_behalf_of)
+        if request.method == "GET":
+            assert request.client_id is not None
+            return 200, await hot.get_client(
+                store,
+                access=access,
+                on_behalf_of=request.on_behalf_of,
+                client_id=request.client_id,
+                admit=admit,
+            )
+        body = _body_or_error(request.content_type, raw)
+        if request.method == "POST":
+            return 201, await hot.create_client(
+                store,
+                access=access,
+                on_behalf_of=request.on_behalf_of,
+                body=body,
+                now=ids.utcnow(),
+                key=self.state.key,
+                client_token_ttl=self.client_token_ttl,
+                admit=admit,
+            )
+        assert request.client_id is not None
+        result = await hot.update_client(
+            store,
+            access=access,
+            on_behalf_of=request.on_behalf_of,
+            client_id=request.client_id,
+            body=body,
+            now=ids.utcnow(),
+            admit=admit,
+        )
+        if result.ignored:
+            headers.append((b"x-ignored-fields", _field_names(result.ignored)))
+        return 200, result.body
 
 
 async def _read_body(receive: Receive, limit: int, declared: str | None) -> bytes:

@@ -1,12 +1,11 @@
 """Use cases: one function each, orchestrating domain rules and store queries.
 
 Nothing here commits: the edge (a request or a CLI command) owns the transaction.
-GET one and PUT are in service/hot.py (async, over store/direct.py).
+POST, GET one and PUT are in service/hot.py (async, over store/direct.py).
 """
 
 from clientbook.service.bulk import bulk_update_opt_in
 from clientbook.service.clients import (
-    create_client,
     delete_client,
     insert_new_client,
 )
@@ -18,7 +17,6 @@ __all__ = [
     "DuplicateRow",
     "ImportedClient",
     "bulk_update_opt_in",
-    "create_client",
     "delete_client",
     "insert_imported",
     "insert_new_client",

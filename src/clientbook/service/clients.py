@@ -1,64 +1,22 @@
-"""Use cases of one client: create and delete (contract 5.1, 5.5); GET one and PUT are
-in service/hot.py."""
+"""Use cases of one client outside the hot path: delete (contract 5.5), and the inserts a
+CSV import shares with POST's rules. POST, GET one and PUT are in service/hot.py."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from clientbook import auth, ids
+from clientbook import ids
 from clientbook.auth import Principal
 from clientbook.domain import deletion, representations
-from clientbook.domain.create import NewClient, parse_create
+from clientbook.domain.create import NewClient
 from clientbook.domain.model import Client, ClientView, SourceRecord
-from clientbook.errors import Conflict, EntityNotFound
+from clientbook.errors import EntityNotFound
 from clientbook.service import common
 from clientbook.store import clients as client_store
 from clientbook.store import deletion as deletion_store
-
-EMAIL_TAKEN_ON_CREATE = "Client already exist"
-
-
-def create_client(
-    conn: sa.Connection,
-    *,
-    principal: Principal,
-    body: Mapping[str, Any],
-    now: datetime,
-    key: str,
-    client_token_ttl: timedelta,
-) -> dict[str, Any]:
-    """POST /clients: validate, insert client + source record + default matter, issue a token."""
-    business = common.business_of(conn, principal)
-    new = parse_create(
-        body,
-        principal_kind=principal.kind,
-        opt_in_enabled=business.opt_in_enabled,
-        country=business.country,
-    )
-    common.check_staff(conn, business_uid=business.uid, staff_id=new.staff_id)
-    if new.email is not None and client_store.email_taken(
-        conn, business_uid=business.uid, email=new.email
-    ):
-        raise Conflict(EMAIL_TAKEN_ON_CREATE)
-    try:
-        client, source = insert_new_client(conn, business_uid=business.uid, new=new, now=now)
-    except client_store.EmailTaken:
-        raise Conflict(EMAIL_TAKEN_ON_CREATE) from None
-    token = auth.issue(
-        conn,
-        key=key,
-        kind="client",
-        subject_uid=client.id,
-        business_uid=business.uid,
-        directory_uid=None,
-        now=now,
-        ttl=client_token_ttl,
-    )
-    return {"client": representations.create(client, source), "token": token}
 
 
 def insert_new_client(

@@ -1,4 +1,5 @@
-"""GET one and PUT (contract 5.3, 5.4): the hot use cases, async over store/direct.py.
+"""POST, GET one and PUT (contract 5.1, 5.3, 5.4): the hot use cases, async over
+store/direct.py.
 
 Both keep the contract's order of checks: 401/403, then the rate limit (`admit`), then
 415/400/422 for a PUT body, then 404, then 409. The database is asked as little as
@@ -11,11 +12,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from clientbook import auth, ids
 from clientbook.auth import ON_BEHALF_REQUIRED
 from clientbook.domain import representations
+from clientbook.domain.create import parse_create
+from clientbook.domain.model import Client
 from clientbook.domain.update import parse_update, plan_update
 from clientbook.errors import (
     AppError,
@@ -25,11 +29,16 @@ from clientbook.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from clientbook.service import common
 from clientbook.store.clients import EmailTaken
-from clientbook.store.direct import Access, DirectStore, Transaction
+from clientbook.store.direct import Access, DirectStore, NewRows, Transaction
+from clientbook.store.direct_sql import CLIENT_COLUMNS, SOURCE_COLUMNS
 from clientbook.store.principals import TokenRecord
 
+EMAIL_TAKEN_ON_CREATE = "Client already exist"
 EMAIL_TAKEN_ON_UPDATE = "Validation failed: Email has already been taken"
+# Columns every new client row sets besides the validated ones.
+_STAMPED = ("business_uid", "id", "created_at", "updated_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,3 +144,89 @@ async def update_client(
     # read plus what we wrote is what is stored.
     updated = dataclasses.replace(stored, **changes)
     return Updated(body={"client": representations.update(updated)}, ignored=request.ignored)
+
+
+async def create_client(
+    store: DirectStore,
+    *,
+    access: Access,
+    on_behalf_of: str | None,
+    body: dict[str, Any] | AppError,
+    now: datetime,
+    key: str,
+    client_token_ttl: timedelta,
+    admit: Admit,
+) -> dict[str, Any]:
+    """POST /clients: contract 5.1. The client, its source record and default matter, and
+    a client token, written in one transaction; the live-email index refuses a taken
+    email (409) however many requests race for it."""
+    if access.business_uid is None:
+        async with store.reading() as tx:
+            await _refuse(tx, access, on_behalf_of=on_behalf_of)
+    business_uid = access.business_uid
+    assert business_uid is not None
+    async with store.writing() as tx:
+        business = await tx.business(access)
+        if business is None:
+            raise Unauthorized
+        await admit(business_uid)
+        if isinstance(body, AppError):
+            raise body
+        new = parse_create(
+            body,
+            principal_kind=access.token.kind,
+            opt_in_enabled=business.opt_in_enabled,
+            country=business.country,
+        )
+        staff_id = new.staff_id
+        if staff_id is not None and not await tx.staff_exists(business_uid, staff_id):
+            raise ValidationFailed("staff_id", "is invalid")
+        client_id = ids.new_uid()
+        client = Client(
+            **{
+                **dict.fromkeys(CLIENT_COLUMNS),
+                **new.columns,
+                "business_uid": business_uid,
+                "id": client_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        source = common.new_source_record(new)
+        matter = common.default_matter(new)
+        signed = auth.sign(
+            key=key,
+            kind="client",
+            subject_uid=client_id,
+            business_uid=business_uid,
+            directory_uid=None,
+            now=now,
+            ttl=client_token_ttl,
+        )
+        rows = NewRows(
+            client={name: getattr(client, name) for name in (*new.columns, *_STAMPED)},
+            source={
+                "business_uid": business_uid,
+                "client_id": client_id,
+                "created_at": now,
+                **{name: getattr(source, name) for name in SOURCE_COLUMNS},
+            },
+            matter={
+                "business_uid": business_uid,
+                "uid": matter.uid,
+                "client_id": client_id,
+                "display_name": matter.display_name,
+                "fields": matter.fields,
+                "created_at": now,
+            },
+            token={
+                **dataclasses.asdict(signed.record),
+                "issued_at": signed.issued_at,
+                "expires_at": signed.expires_at,
+            },
+        )
+        try:
+            await tx.create(rows)
+        except EmailTaken:
+            raise Conflict(EMAIL_TAKEN_ON_CREATE) from None
+    return {"client": representations.create(client, source), "token": signed.token}

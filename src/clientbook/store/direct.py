@@ -18,7 +18,7 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,6 +59,16 @@ class Access:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class NewRows:
+    """What a POST writes: the client's columns, its source record, matter and token."""
+
+    client: dict[str, Any]
+    source: dict[str, Any]
+    matter: dict[str, Any]
+    token: dict[str, Any]
+
+
 class Transaction(Protocol):
     """What the hot use cases (service/hot.py) ask of the database."""
 
@@ -69,6 +79,7 @@ class Transaction(Protocol):
     async def staff_exists(self, business_uid: str, staff_id: str) -> bool: ...
     async def email_taken(self, business_uid: str, email: str, except_id: str) -> bool: ...
     async def update(self, business_uid: str, client_id: str, changes: dict[str, Any]) -> None: ...
+    async def create(self, new: NewRows) -> None: ...
 
 
 class DirectStore(Protocol):
@@ -92,7 +103,7 @@ class PerLoop(Generic[T]):
     """A resource made on first use in each event loop (an asyncpg pool and an asyncio
     lock belong to one loop; a server has one loop, a test process may run several)."""
 
-    def __init__(self, make: Callable[[], Awaitable[T]]) -> None:
+    def __init__(self, make: Callable[[], Coroutine[Any, Any, T]]) -> None:
         self._make = make
         self._ready: dict[asyncio.AbstractEventLoop, T] = {}
         self._making: dict[asyncio.AbstractEventLoop, asyncio.Task[T]] = {}
@@ -199,6 +210,19 @@ class _Statements:
         params = {f"set_{name}": value for name, value in changes.items()}
         params.update(business=_uid(business_uid), client_id=_uid(client_id))
         await self._write(sql.update(self.dialect, tuple(changes)), params)
+
+    async def create(self, new: NewRows) -> None:
+        """Insert the rows of a new client; raise EmailTaken when its email is taken."""
+        params: dict[str, Any] = {}
+        for prefix, row in (
+            ("client", new.client),
+            ("source", new.source),
+            ("matter", new.matter),
+            ("token", new.token),
+        ):
+            params.update((f"{prefix}_{name}", value) for name, value in row.items())
+        for statement in sql.create(self.dialect, tuple(new.client)):
+            await self._write(statement, params)
 
 
 # SQLite ------------------------------------------------------------------------------

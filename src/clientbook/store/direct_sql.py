@@ -177,3 +177,36 @@ def update(dialect: Dialect, columns: tuple[str, ...]) -> Statement:
         dialect,
         f"UPDATE clients SET {assignments} WHERE business_uid = :business AND id = :client_id",
     )
+
+
+# POST writes these rows; the tuples name the parameters (`<table>_<column>`).
+SOURCE_INSERT = ("business_uid", "uid", "client_id", "name", "url", "channel", "campaign",
+                 "created_at")  # fmt: skip
+MATTER_INSERT = ("business_uid", "uid", "client_id", "display_name", "fields", "created_at")
+TOKEN_INSERT = ("jti", "kind", "subject_uid", "business_uid", "directory_uid", "issued_at",
+                "expires_at")  # fmt: skip
+
+
+def _insert(table: str, prefix: str, columns: tuple[str, ...]) -> str:
+    values = ", ".join(f":{prefix}_{name}" for name in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})"
+
+
+@functools.cache
+def create(dialect: Dialect, client_columns: tuple[str, ...]) -> tuple[Statement, ...]:
+    """POST's rows: the client, its source record, its default matter and its token.
+
+    PostgreSQL runs them as one statement (data-modifying CTEs: one round trip), SQLite
+    as four inside its transaction.
+    """
+    inserts = (
+        _insert("clients", "client", client_columns),
+        _insert("source_records", "source", SOURCE_INSERT),
+        _insert("matters", "matter", MATTER_INSERT),
+        _insert("tokens", "token", TOKEN_INSERT),
+    )
+    if dialect is SQLITE:
+        return tuple(_render(dialect, text) for text in inserts)
+    *first, last = inserts
+    ctes = ", ".join(f"w{n} AS ({text})" for n, text in enumerate(first))
+    return (_render(dialect, f"WITH {ctes} {last}"),)
