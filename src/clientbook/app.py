@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clientbook import __version__, auth
 from clientbook.api import clients, docs, docs_ui, health, hot, ops, ratelimit, rendering
@@ -83,13 +83,20 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
 
 
 class _FastAPI(FastAPI):
-    """FastAPI with the hot path (api/hot.py) in front of its middleware stack."""
+    """FastAPI with the hot path (api/hot.py) in front of everything it does per request."""
 
-    def build_middleware_stack(self) -> ASGIApp:
-        state: AppState = self.state.clientbook
-        hot_routes = hot.HotRoutes(state=state, routes=_hot_routes())
-        served = AccessLogMiddleware(EdgeMiddleware(hot_routes), metrics=state.metrics)
-        return hot.HotPath(super().build_middleware_stack(), served=served)
+    _hot: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and hot.is_hot(scope):
+            scope["app"] = self
+            if self._hot is None:
+                state: AppState = self.state.clientbook
+                routes = hot.HotRoutes(state=state, routes=_hot_routes())
+                self._hot = AccessLogMiddleware(EdgeMiddleware(routes), metrics=state.metrics)
+            await self._hot(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 _HOT = {(hot.COLLECTION, "POST"), (hot.PATH, "GET"), (hot.PATH, "PUT")}

@@ -57,13 +57,16 @@ class AccessLogMiddleware:
                 method=scope["method"], route=route, status=answer["status"], seconds=seconds
             )
             if log.isEnabledFor(logging.INFO):
-                log.info(_line(scope, route, answer, seconds))
+                # As log.info, without its look-up of the calling source line (unused
+                # by the one-JSON-line format, and a tenth of a cached read's cost).
+                line = _line(scope, route, answer, seconds)
+                log.handle(log.makeRecord(LOGGER, logging.INFO, __file__, 0, line, (), None))
 
 
 def _line(scope: Scope, route: str, answer: dict[str, Any], seconds: float) -> str:
     state = scope.get("state") or {}
     entry = {
-        "ts": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "ts": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z",
         "event": "request",
         "request_id": answer["request_id"] or state.get("request_id"),
         "method": scope["method"],

@@ -3,10 +3,10 @@ ahead of the framework.
 
 They are most of a clients service's traffic, and FastAPI's middleware, routing,
 dependency solving and thread-pool hop cost more than their work (docs/performance.md).
-`HotPath` sits in front of FastAPI's middleware stack (app.py) and sends them to
-`HotRoutes`, wrapped in the same access-log and request-id/500 middleware as every
-other route. The routes' declarations in api/clients.py stay: they document the
-operations (OpenAPI) and name the route in logs and metrics.
+The app (app.py) sends them to `HotRoutes` before FastAPI's own per-request work,
+wrapped in the same access-log and request-id/500 middleware as every other route.
+The routes' declarations in api/clients.py stay: they document the operations
+(OpenAPI) and name the route in logs and metrics.
 
 The edge rules are the same as api/edge.py's, in the contract's order: 413, 401/403,
 429, 415, 400, 422, 404, 409.
@@ -24,7 +24,7 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from clientbook import auth, ids
 from clientbook.api.edge import parse_json_object
@@ -41,21 +41,7 @@ _JSON = (b"content-type", b"application/json")
 _HEADER_SAFE = re.compile(r"[!-~]*")
 
 
-class HotPath:
-    """Sends the hot routes to `served`, everything else to `app`."""
-
-    def __init__(self, app: ASGIApp, *, served: ASGIApp) -> None:
-        self.app = app
-        self.served = served
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _is_hot(scope):
-            await self.served(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
-def _is_hot(scope: Scope) -> bool:
+def is_hot(scope: Scope) -> bool:
     """POST /platform/v1/clients, or GET or PUT /platform/v1/clients/{client_id} (one path
     segment; PUT /clients/bulk is another route). Sets the scope's path_params."""
     method = scope["method"]

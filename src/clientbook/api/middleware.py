@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -68,4 +68,4 @@ def _request_id(scope: Scope) -> str:
             if _VALID_ID.fullmatch(candidate):
                 return candidate
             break
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as uuid4().hex: 32 random hex digits, but cheaper

@@ -10,7 +10,7 @@ from clientbook.domain.model import MATTER_TERM, Client, ClientView, SourceRecor
 
 def timestamp(moment: datetime | None) -> str | None:
     """UTC, written `YYYY-MM-DDTHH:MM:SSZ`."""
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
 
 
 def opt_in(value: bool | None) -> str | None:
