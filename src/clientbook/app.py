@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clientbook import __version__, auth
@@ -91,9 +91,7 @@ class _FastAPI(FastAPI):
         if scope["type"] == "http" and hot.is_hot(scope):
             scope["app"] = self
             if self._hot is None:
-                state: AppState = self.state.clientbook
-                routes = hot.HotRoutes(state=state, routes=_hot_routes())
-                self._hot = AccessLogMiddleware(EdgeMiddleware(routes), metrics=state.metrics)
+                self._hot = hot.HotRoutes(state=self.state.clientbook, routes=_hot_routes())
             await self._hot(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
@@ -102,7 +100,7 @@ class _FastAPI(FastAPI):
 _HOT = {(hot.COLLECTION, "POST"), (hot.PATH, "GET"), (hot.PATH, "PUT")}
 
 
-def _hot_routes() -> dict[str, BaseRoute]:
+def _hot_routes() -> dict[str, APIRoute]:
     """The declared routes the hot path serves, by method (for their route label)."""
     return {
         method: route

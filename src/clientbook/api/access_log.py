@@ -51,31 +51,44 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, watch)
         finally:
-            seconds = time.perf_counter() - started
-            route = route_template(scope, arrived)
-            self.metrics.observe(
-                method=scope["method"], route=route, status=answer["status"], seconds=seconds
+            record(
+                self.metrics,
+                scope,
+                route=route_template(scope, arrived),
+                status=answer["status"],
+                request_id=answer["request_id"],
+                seconds=time.perf_counter() - started,
             )
-            if log.isEnabledFor(logging.INFO):
-                # As log.info, without its look-up of the calling source line (unused
-                # by the one-JSON-line format, and a tenth of a cached read's cost).
-                line = _line(scope, route, answer, seconds)
-                log.handle(log.makeRecord(LOGGER, logging.INFO, __file__, 0, line, (), None))
 
 
-def _line(scope: Scope, route: str, answer: dict[str, Any], seconds: float) -> str:
+def record(
+    metrics: Metrics,
+    scope: Scope,
+    *,
+    route: str,
+    status: int,
+    request_id: str | None,
+    seconds: float,
+) -> None:
+    """Count an answered request in the metrics and write its access-log line."""
+    metrics.observe(method=scope["method"], route=route, status=status, seconds=seconds)
+    if not log.isEnabledFor(logging.INFO):
+        return
     state = scope.get("state") or {}
     entry = {
         "ts": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z",
         "event": "request",
-        "request_id": answer["request_id"] or state.get("request_id"),
+        "request_id": request_id or state.get("request_id"),
         "method": scope["method"],
         "route": route,
-        "status": answer["status"],
+        "status": status,
         "latency_ms": round(seconds * 1000, 2),
         "business_uid": state.get("business_uid"),
     }
-    return orjson.dumps(entry).decode()
+    line = orjson.dumps(entry).decode()
+    # As log.info, without its look-up of the calling source line (unused by the
+    # one-JSON-line format, and a tenth of a cached read's cost).
+    log.handle(log.makeRecord(LOGGER, logging.INFO, __file__, 0, line, (), None))
 
 
 def route_template(scope: Scope, arrived: Scope) -> str:

@@ -3,8 +3,9 @@ ahead of the framework.
 
 They are most of a clients service's traffic, and FastAPI's middleware, routing,
 dependency solving and thread-pool hop cost more than their work (docs/performance.md).
-The app (app.py) sends them to `HotRoutes` before FastAPI's own per-request work,
-wrapped in the same access-log and request-id/500 middleware as every other route.
+The app (app.py) sends them to `HotRoutes` before FastAPI's own per-request work;
+`HotRoutes` gives them what the request-id/500 and access-log middleware give every
+other route, through the same functions.
 The routes' declarations in api/clients.py stay: they document the operations
 (OpenAPI) and name the route in logs and metrics.
 
@@ -14,20 +15,24 @@ The edge rules are the same as api/edge.py's, in the contract's order: 413, 401/
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 import orjson
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
-from starlette.routing import BaseRoute
 from starlette.types import Receive, Scope, Send
 
 from clientbook import auth, ids
+from clientbook.api import access_log
 from clientbook.api.edge import parse_json_object
+from clientbook.api.middleware import INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS, request_id_of
 from clientbook.api.rendering import error_body
 from clientbook.api.state import AppState
 from clientbook.errors import AppError, PayloadTooLarge
@@ -39,6 +44,7 @@ PREFIX = COLLECTION + "/"
 _JSON = (b"content-type", b"application/json")
 # A header value holds visible ASCII only: anything else in a field name is %-escaped.
 _HEADER_SAFE = re.compile(r"[!-~]*")
+log = logging.getLogger("clientbook")
 
 
 def is_hot(scope: Scope) -> bool:
@@ -94,15 +100,44 @@ _HEADERS = {
 class HotRoutes:
     """The ASGI app of POST /clients and GET and PUT /clients/{client_id}."""
 
-    def __init__(self, *, state: AppState, routes: dict[str, BaseRoute]) -> None:
+    def __init__(self, *, state: AppState, routes: dict[str, APIRoute]) -> None:
         self.state = state
         self.routes = routes
+        self.metrics = state.metrics
         self.client_token_ttl = timedelta(days=state.settings.client_token_ttl_days)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = _Request.of(scope)
-        scope["route"] = self.routes[request.method]  # the access log's and metrics' label
+        """Answer with the request id; log and count the request (as api/middleware.py
+        and api/access_log.py do for every other route, without wrapping `send`)."""
+        started = time.perf_counter()
+        request_id = request_id_of(scope)
         state: dict[str, Any] = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        request = _Request.of(scope)
+        route = self.routes[request.method]
+        scope["route"] = route
+        status = 500  # what the access log says of a request left unanswered
+        try:
+            status, headers, payload = await self._response(request, receive, state)
+        except ClientDisconnect:
+            return
+        except Exception:
+            log.exception("unhandled error", extra={"request_id": request_id})
+            status, headers, payload = 500, list(INTERNAL_ERROR_HEADERS), INTERNAL_ERROR_BODY
+        finally:
+            seconds = time.perf_counter() - started
+            access_log.record(
+                self.metrics, scope, route=route.path, status=status,
+                request_id=request_id, seconds=seconds,
+            )  # fmt: skip
+        headers.append((b"x-request-id", request_id.encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _response(
+        self, request: _Request, receive: Receive, state: dict[str, Any]
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Status, headers and body: the envelope of a success or of an AppError."""
 
         async def admit(business_uid: str) -> None:
             # For the access log (api/access_log.py): who acted, never with what token.
@@ -121,11 +156,8 @@ class HotRoutes:
         except AppError as error:
             status, payload = error.status_code, orjson.dumps(error_body(error))
             headers.extend((k.lower().encode(), v.encode()) for k, v in error.headers.items())
-        except ClientDisconnect:
-            return
         headers.append((b"content-length", b"%d" % len(payload)))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        return status, headers, payload
 
     async def _answer(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -26,7 +27,7 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _request_id(scope)
+        request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         started = False
 
@@ -47,25 +48,37 @@ class EdgeMiddleware:
             log.exception("unhandled error", extra={"request_id": request_id})
             if started:
                 raise
-            body = orjson.dumps(error_body(InternalError()))
             await send_with_id(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
+                {"type": "http.response.start", "status": 500, "headers": INTERNAL_ERROR_HEADERS}
             )
-            await send_with_id({"type": "http.response.body", "body": body})
+            await send_with_id({"type": "http.response.body", "body": INTERNAL_ERROR_BODY})
 
 
-def _request_id(scope: Scope) -> str:
+INTERNAL_ERROR_BODY = orjson.dumps(error_body(InternalError()))
+INTERNAL_ERROR_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"content-length", b"%d" % len(INTERNAL_ERROR_BODY)),
+]
+# Generated ids: this process's random prefix and a counter (unique, and cheap).
+_PREFIX = os.urandom(8).hex()
+_SERIAL = itertools.count(1)
+
+
+def _new_process() -> None:
+    global _PREFIX, _SERIAL
+    _PREFIX = os.urandom(8).hex()
+    _SERIAL = itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_new_process)
+
+
+def request_id_of(scope: Scope) -> str:
+    """The caller's X-Request-Id when well-formed, else a new id (32 hex digits)."""
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
             candidate: str = value.decode("latin-1")
             if _VALID_ID.fullmatch(candidate):
                 return candidate
             break
-    return os.urandom(16).hex()  # as uuid4().hex: 32 random hex digits, but cheaper
+    return f"{_PREFIX}{next(_SERIAL):016x}"

@@ -15,10 +15,11 @@ busy handler.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +39,13 @@ _SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in S
 _SQLITE_FLAGS = ("opt_in", "opt_in_transactional_sms", "spam")
 _MOMENTS = ("created_at", "updated_at", "deleted_at")
 T = TypeVar("T")
-_BUSINESS_PREFIX = tuple(f"b_{name}" for name in sql.BUSINESS_COLUMNS)
+# Rows are read by position: the client's columns first (in Client's field order), then
+# what each statement adds (direct_sql.py).
+_N = len(sql.CLIENT_COLUMNS)
+_TAGS = sql.CLIENT_COLUMNS.index("tags")
+_SQLITE_FLAG_AT = tuple(sql.CLIENT_COLUMNS.index(name) for name in _SQLITE_FLAGS)
+_MOMENT_AT = tuple(sql.CLIENT_COLUMNS.index(name) for name in _MOMENTS)
+assert tuple(f.name for f in dataclasses.fields(Client)) == sql.CLIENT_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +114,16 @@ class PerLoop(Generic[T]):
         self._make = make
         self._ready: dict[asyncio.AbstractEventLoop, T] = {}
         self._making: dict[asyncio.AbstractEventLoop, asyncio.Task[T]] = {}
+        self._last_loop: asyncio.AbstractEventLoop | None = None  # the usual case: one loop
+        self._last: T | None = None
 
     async def get(self) -> T:
         loop = asyncio.get_running_loop()
+        if loop is self._last_loop:
+            return self._last  # type: ignore[return-value]
         ready = self._ready.get(loop)
         if ready is not None:
+            self._last_loop, self._last = loop, ready
             return ready
         making = self._making.get(loop)
         if making is None:  # the first caller makes it; callers meanwhile share the task
@@ -125,6 +137,7 @@ class PerLoop(Generic[T]):
 
     def pop(self) -> T | None:
         """Forget this loop's resource (the caller closes it)."""
+        self._last_loop, self._last = None, None
         return self._ready.pop(asyncio.get_running_loop(), None)
 
 
@@ -133,8 +146,8 @@ def _uid(value: str | None) -> str | None:
     return value.replace("\x00", "\ufffd") if value is not None else None
 
 
-def _business(row: Mapping[str, Any], names: tuple[str, ...]) -> Business:
-    uid, directory_uid, name, country, opt_in_enabled = (row[n] for n in names)
+def _business(row: Sequence[Any], start: int) -> Business:
+    uid, directory_uid, name, country, opt_in_enabled = row[start : start + 5]
     return Business(uid, directory_uid, name, country, bool(opt_in_enabled))
 
 
@@ -172,7 +185,7 @@ class _Statements:
 
     async def business(self, access: Access) -> Business | None:
         row = await self._first(sql.business(self.dialect, access.token.kind), access.params())
-        return None if row is None else _business(row, sql.BUSINESS_COLUMNS)
+        return None if row is None else _business(row, 0)
 
     async def view(self, access: Access, client_id: str) -> ClientView | None:
         params = {**access.params(), "client_id": _uid(client_id)}
@@ -181,8 +194,8 @@ class _Statements:
             return None
         return ClientView(
             client=self._client(row),
-            source=_source(self._json(row["source_record"])),
-            matters=_matters(self._json(row["matter_list"])),
+            source=_source(self._json(row[_N])),
+            matters=_matters(self._json(row[_N + 1])),
         )
 
     async def locked(self, access: Access, client_id: str) -> tuple[Client, Business] | None:
@@ -190,7 +203,7 @@ class _Statements:
         row = await self._first(sql.locked(self.dialect, access.token.kind), params)
         if row is None:
             return None
-        return self._client(row), _business(row, _BUSINESS_PREFIX)
+        return self._client(row), _business(row, _N)
 
     async def staff_exists(self, business_uid: str, staff_id: str) -> bool:
         params = {"business": _uid(business_uid), "staff_id": _uid(staff_id)}
@@ -230,7 +243,6 @@ class _Statements:
 
 def _sqlite_connect(path: str, *, busy_timeout_ms: int) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    db.row_factory = sqlite3.Row
     for pragma in (
         "journal_mode=WAL",
         "synchronous=FULL",
@@ -241,16 +253,16 @@ def _sqlite_connect(path: str, *, busy_timeout_ms: int) -> sqlite3.Connection:
     return db
 
 
-def _sqlite_client(row: Mapping[str, Any]) -> Client:
-    values = {name: row[name] for name in sql.CLIENT_COLUMNS}
-    values["tags"] = orjson.loads(values["tags"])
-    for flag in _SQLITE_FLAGS:
-        if values[flag] is not None:
-            values[flag] = bool(values[flag])
-    for moment in _MOMENTS:
-        if values[moment] is not None:
-            values[moment] = datetime.fromisoformat(values[moment])
-    return Client(**values)
+def _sqlite_client(row: Sequence[Any]) -> Client:
+    values = list(row[:_N])
+    values[_TAGS] = orjson.loads(values[_TAGS])
+    for at in _SQLITE_FLAG_AT:
+        if values[at] is not None:
+            values[at] = bool(values[at])
+    for at in _MOMENT_AT:
+        if values[at] is not None:
+            values[at] = datetime.fromisoformat(values[at])
+    return Client(*values)
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -294,6 +306,20 @@ class _SqliteConnections:
     turn: asyncio.Lock  # this loop's hot writers, first come first served
 
 
+class _SqliteReading:
+    """`async with store.reading()`: the reader connection; nothing to end (each read is
+    one autocommit statement). A class, as it is on every GET's path."""
+
+    def __init__(self, connections: PerLoop[_SqliteConnections]) -> None:
+        self.connections = connections
+
+    async def __aenter__(self) -> Transaction:
+        return SqliteTransaction((await self.connections.get()).reader)
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+
 class SqliteStore:
     """One reader and one writer connection per event loop (a server process has one)."""
 
@@ -320,9 +346,8 @@ class SqliteStore:
             connections.reader.close()
             connections.writer.close()
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[Transaction]:
-        yield SqliteTransaction((await self._connections.get()).reader)
+    def reading(self) -> AbstractAsyncContextManager[Transaction]:
+        return _SqliteReading(self._connections)
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[Transaction]:
@@ -386,7 +411,7 @@ class PostgresTransaction(_Statements):
             raise EmailTaken from error
 
     def _client(self, row: Any) -> Client:
-        return Client(**{name: row[name] for name in sql.CLIENT_COLUMNS})
+        return Client(*row[:_N])
 
     def _json(self, value: Any) -> Any:
         return value  # decoded by the connection's codec
