@@ -331,6 +331,17 @@ def test_ignored_fields_are_named_sorted_in_x_ignored_fields(http: Any, tenant: 
     assert read["channel"] is None
 
 
+def test_ignored_field_names_a_header_cannot_carry_are_percent_encoded(
+    http: Any, tenant: Tenant
+) -> None:
+    client = create(http, tenant)
+    response = put(http, tenant, client["id"], {"名前": 1, "a\r\nX-Evil: 1": 2, "last_name": "X"})
+    assert response.status_code == 200
+    assert "X-Evil" not in response.headers
+    assert response.headers["X-Ignored-Fields"] == "a%0D%0AX-Evil%3A%201,%E5%90%8D%E5%89%8D"
+    assert get(http, tenant, client["id"])["last_name"] == "X"
+
+
 def test_no_x_ignored_fields_header_when_nothing_is_ignored(http: Any, tenant: Tenant) -> None:
     client = create(http, tenant)
     assert "X-Ignored-Fields" not in put(http, tenant, client["id"], {"last_name": "X"}).headers

@@ -35,7 +35,6 @@ from clientbook.store.clients import EmailTaken
 from clientbook.store.engine import SQLITE_BUSY_TIMEOUT_MS, driver_url
 from clientbook.store.principals import Business, TokenRecord
 
-_SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
 _SQLITE_FLAGS = ("opt_in", "opt_in_transactional_sms", "spam")
 _MOMENTS = ("created_at", "updated_at", "deleted_at")
 T = TypeVar("T")
@@ -169,9 +168,14 @@ class _Statements:
     async def _first(self, statement: sql.Statement, params: dict[str, Any]) -> Any:
         raise NotImplementedError
 
-    async def _write(self, statement: sql.Statement, params: dict[str, Any]) -> None:
-        """Run a write; raise EmailTaken when the live-email index refuses it."""
+    async def _write(self, statement: sql.Statement, values: dict[str, Any]) -> None:
+        """Run a write with `_values(params)`; raise EmailTaken when the live-email index
+        refuses it."""
         raise NotImplementedError
+
+    def _values(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Parameters as the driver stores them."""
+        return params
 
     def _client(self, row: Any) -> Client:
         raise NotImplementedError
@@ -222,7 +226,7 @@ class _Statements:
         assert not unknown, f"not client columns: {unknown}"
         params = {f"set_{name}": value for name, value in changes.items()}
         params.update(business=_uid(business_uid), client_id=_uid(client_id))
-        await self._write(sql.update(self.dialect, tuple(changes)), params)
+        await self._write(sql.update(self.dialect, tuple(changes)), self._values(params))
 
     async def create(self, new: NewRows) -> None:
         """Insert the rows of a new client; raise EmailTaken when its email is taken."""
@@ -234,8 +238,9 @@ class _Statements:
             ("token", new.token),
         ):
             params.update((f"{prefix}_{name}", value) for name, value in row.items())
+        values = self._values(params)
         for statement in sql.create(self.dialect, tuple(new.client)):
-            await self._write(statement, params)
+            await self._write(statement, values)
 
 
 # SQLite ------------------------------------------------------------------------------
@@ -266,8 +271,8 @@ def _sqlite_client(row: Sequence[Any]) -> Client:
 
 
 def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.strftime(_SQLITE_MOMENT)
+    if isinstance(value, datetime):  # as SQLAlchemy stores it: 2026-11-26 16:00:00.000000
+        return value.isoformat(sep=" ", timespec="microseconds")
     if isinstance(value, list | dict):
         return orjson.dumps(value).decode()
     return value
@@ -285,12 +290,14 @@ class SqliteTransaction(_Statements):
         rows = self.db.execute(statement.text, params).fetchall()
         return rows[0] if rows else None
 
-    async def _write(self, statement: sql.Statement, params: dict[str, Any]) -> None:
-        values = {name: _sqlite_value(value) for name, value in params.items()}
+    async def _write(self, statement: sql.Statement, values: dict[str, Any]) -> None:
         try:
             self.db.execute(statement.text, values)
         except sqlite3.IntegrityError as error:
             raise EmailTaken from error
+
+    def _values(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {name: _sqlite_value(value) for name, value in params.items()}
 
     def _client(self, row: Any) -> Client:
         return _sqlite_client(row)
@@ -404,9 +411,9 @@ class PostgresTransaction(_Statements):
     async def _first(self, statement: sql.Statement, params: dict[str, Any]) -> Any:
         return await self.conn.fetchrow(statement.text, *statement.positional(params))
 
-    async def _write(self, statement: sql.Statement, params: dict[str, Any]) -> None:
+    async def _write(self, statement: sql.Statement, values: dict[str, Any]) -> None:
         try:
-            await self.conn.execute(statement.text, *statement.positional(params))
+            await self.conn.execute(statement.text, *statement.positional(values))
         except asyncpg.UniqueViolationError as error:
             raise EmailTaken from error
 
