@@ -31,7 +31,7 @@ from clientbook.errors import (
 )
 from clientbook.service import common
 from clientbook.store.clients import EmailTaken
-from clientbook.store.direct import Access, DirectStore, NewRows, Transaction
+from clientbook.store.direct import Access, DirectStore, NewRows
 from clientbook.store.direct_sql import CLIENT_COLUMNS, SOURCE_COLUMNS
 from clientbook.store.principals import TokenRecord
 
@@ -54,7 +54,7 @@ Admit = Callable[[str], Awaitable[None]]
 
 
 def access_of(token: TokenRecord, on_behalf_of: str | None) -> Access:
-    """The business a verified token asks to act on (None: decided by `_refuse`).
+    """The business a verified token asks to act on (None: refused by `_acting_business`).
 
     A staff or app token naming another business is refused before any SQL.
     """
@@ -67,10 +67,13 @@ def access_of(token: TokenRecord, on_behalf_of: str | None) -> Access:
     return Access(token, token.business_uid)
 
 
-async def _refuse(tx: Transaction, access: Access, *, on_behalf_of: str | None) -> None:
-    """The answer to a token that cannot act on a business: a client token (403 when
-    live) or a directory token without a usable X-On-Behalf-Of."""
-    live = await tx.alive(access)
+async def _acting_business(store: DirectStore, access: Access, *, on_behalf_of: str | None) -> str:
+    """The business the request acts on. A token that cannot act on one is refused: a
+    client token (403 when live), a directory token without a usable X-On-Behalf-Of."""
+    if access.business_uid is not None:
+        return access.business_uid
+    async with store.reading() as tx:
+        live = await tx.alive(access)
     if live and access.token.kind == "client":
         raise Forbidden
     if live and on_behalf_of is None:
@@ -82,14 +85,12 @@ async def get_client(
     store: DirectStore, *, access: Access, on_behalf_of: str | None, client_id: str, admit: Admit
 ) -> dict[str, Any]:
     """GET /clients/{id}: the single representation, or 404."""
+    business_uid = await _acting_business(store, access, on_behalf_of=on_behalf_of)
     async with store.reading() as tx:
-        if access.business_uid is None:
-            await _refuse(tx, access, on_behalf_of=on_behalf_of)
         view = await tx.view(access, client_id)
         if view is None and await tx.business(access) is None:
             raise Unauthorized
-    assert access.business_uid is not None
-    await admit(access.business_uid)
+    await admit(business_uid)
     if view is None:
         raise EntityNotFound
     return {"client": representations.single(view)}
@@ -109,11 +110,7 @@ async def update_client(
 
     `body` is the parsed JSON object, or the 415/400/422 it earned (raised in its turn).
     """
-    if access.business_uid is None:
-        async with store.reading() as tx:
-            await _refuse(tx, access, on_behalf_of=on_behalf_of)
-    business_uid = access.business_uid
-    assert business_uid is not None
+    business_uid = await _acting_business(store, access, on_behalf_of=on_behalf_of)
     async with store.writing() as tx:
         found = await tx.locked(access, client_id)
         business = found[1] if found else await tx.business(access)
@@ -160,11 +157,7 @@ async def create_client(
     """POST /clients: contract 5.1. The client, its source record and default matter, and
     a client token, written in one transaction; the live-email index refuses a taken
     email (409) however many requests race for it."""
-    if access.business_uid is None:
-        async with store.reading() as tx:
-            await _refuse(tx, access, on_behalf_of=on_behalf_of)
-    business_uid = access.business_uid
-    assert business_uid is not None
+    business_uid = await _acting_business(store, access, on_behalf_of=on_behalf_of)
     async with store.writing() as tx:
         business = await tx.business(access)
         if business is None:
