@@ -37,6 +37,7 @@ from clientbook.api.rendering import error_body
 from clientbook.api.state import AppState
 from clientbook.errors import AppError, PayloadTooLarge
 from clientbook.service import hot
+from clientbook.store.direct import Access, StaleConnection
 
 PATH = "/platform/v1/clients/{client_id}"
 COLLECTION = "/platform/v1/clients"
@@ -173,6 +174,22 @@ class HotRoutes:
             raw = await _read_body(receive, settings.max_body_bytes, request.content_length)
         token = auth.decode(auth.bearer_token(request.authorization), key=self.state.key)
         access = hot.access_of(token, request.on_behalf_of)
+        try:
+            return await self._use_case(request, access, raw, admit, headers)
+        except StaleConnection:
+            # PostgreSQL had closed a pooled connection (a restart): nothing was done.
+            await store.refresh()
+            return await self._use_case(request, access, raw, admit, headers)
+
+    async def _use_case(
+        self,
+        request: _Request,
+        access: Access,
+        raw: bytes,
+        admit: hot.Admit,
+        headers: list[tuple[bytes, bytes]],
+    ) -> tuple[int, dict[str, Any]]:
+        store = self.state.direct
         if request.method == "GET":
             assert request.client_id is not None
             return 200, await hot.get_client(

@@ -19,8 +19,8 @@ import dataclasses
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -38,6 +38,11 @@ from clientbook.store.principals import Business, TokenRecord
 _SQLITE_FLAGS = ("opt_in", "opt_in_transactional_sms", "spam")
 _MOMENTS = ("created_at", "updated_at", "deleted_at")
 T = TypeVar("T")
+# What asyncpg raises on a connection the server closed.
+_DEAD = (asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+         asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError,
+         ConnectionError)  # fmt: skip
+APPLICATION_NAME = "clientbook-hot-path"  # in pg_stat_activity
 # Rows are read by position: the client's columns first (in Client's field order), then
 # what each statement adds (direct_sql.py).
 _N = len(sql.CLIENT_COLUMNS)
@@ -88,9 +93,15 @@ class Transaction(Protocol):
     async def create(self, new: NewRows) -> None: ...
 
 
+class StaleConnection(Exception):
+    """The server had closed the connection a unit was given, and the unit did nothing
+    yet: after `refresh`, the unit can run again."""
+
+
 class DirectStore(Protocol):
     async def start(self) -> None: ...
     async def close(self) -> None: ...
+    async def refresh(self) -> None: ...
     def reading(self) -> AbstractAsyncContextManager[Transaction]: ...
     def writing(self) -> AbstractAsyncContextManager[Transaction]: ...
 
@@ -347,6 +358,9 @@ class SqliteStore:
     async def start(self) -> None:
         await self._connections.get()
 
+    async def refresh(self) -> None:
+        """Nothing to do: SQLite has no server to close a connection."""
+
     async def close(self) -> None:
         connections = self._connections.pop()
         if connections is not None:
@@ -407,21 +421,45 @@ class PostgresTransaction(_Statements):
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
+        self.fresh = True  # no statement has run on the connection yet
 
     async def _first(self, statement: sql.Statement, params: dict[str, Any]) -> Any:
-        return await self.conn.fetchrow(statement.text, *statement.positional(params))
+        with self._first_may_find_it_dead():
+            return await self.conn.fetchrow(statement.text, *statement.positional(params))
 
     async def _write(self, statement: sql.Statement, values: dict[str, Any]) -> None:
         try:
-            await self.conn.execute(statement.text, *statement.positional(values))
+            with self._first_may_find_it_dead():
+                await self.conn.execute(statement.text, *statement.positional(values))
         except asyncpg.UniqueViolationError as error:
             raise EmailTaken from error
+
+    @contextmanager
+    def _first_may_find_it_dead(self) -> Iterator[None]:
+        """A connection the server closed (a restart, an administrator) shows it at its
+        first statement: nothing was done yet, so that is a StaleConnection."""
+        try:
+            yield
+        except _DEAD as error:
+            _terminate(self.conn)
+            if self.fresh:
+                raise StaleConnection from error
+            raise
+        finally:
+            self.fresh = False
 
     def _client(self, row: Any) -> Client:
         return Client(*row[:_N])
 
     def _json(self, value: Any) -> Any:
         return value  # decoded by the connection's codec
+
+
+def _terminate(conn: Any) -> None:
+    """Close a broken connection so the pool replaces it instead of lending it again (it
+    may be detached from the pool already, when asyncpg saw it close)."""
+    with suppress(Exception):
+        conn.terminate()
 
 
 async def _json_codecs(conn: Any) -> None:
@@ -444,8 +482,16 @@ class PostgresStore:
 
     async def _connect(self) -> Any:
         return await asyncpg.create_pool(
-            self.dsn, min_size=1, max_size=self.pool_size, init=_json_codecs
+            self.dsn,
+            min_size=1,
+            max_size=self.pool_size,
+            init=_json_codecs,
+            server_settings={"application_name": APPLICATION_NAME},
         )
+
+    async def refresh(self) -> None:
+        """Replace the pooled connections (after one was found closed by the server)."""
+        await (await self._pools.get()).expire_connections()
 
     async def start(self) -> None:
         await self._pools.get()
@@ -463,5 +509,19 @@ class PostgresStore:
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[Transaction]:
-        async with (await self._pools.get()).acquire() as conn, conn.transaction():
-            yield PostgresTransaction(conn)
+        async with (await self._pools.get()).acquire() as conn:
+            transaction = conn.transaction()
+            try:
+                await transaction.start()
+            except _DEAD as error:
+                _terminate(conn)
+                raise StaleConnection from error
+            try:
+                yield PostgresTransaction(conn)
+            except BaseException:
+                # A rollback that fails leaves a broken connection, which the pool drops;
+                # the error that ended the unit is the one to raise.
+                with suppress(Exception):
+                    await transaction.rollback()
+                raise
+            await transaction.commit()

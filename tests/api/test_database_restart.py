@@ -1,0 +1,47 @@
+"""Connections the database closed (a PostgreSQL restart, an administrator) cost clients
+nothing: the pooled connections of POST, GET one and PUT (store/direct.py) are replaced
+and the request runs once more, as the other routes' pool checks its connections
+(pool_pre_ping). On SQLite there is no server to close them: the same requests simply
+succeed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from clientbook.store.direct import APPLICATION_NAME
+from clientbook.store.engine import is_sqlite
+from tests.api.support import BASE, create, get, put
+from tests.factories import Tenant
+
+
+def close_hot_path_connections(engine: sa.Engine) -> int:
+    """What a restart does to the servers' pooled connections: the server closes them."""
+    if is_sqlite(engine):
+        return 0
+    with engine.connect() as conn:
+        closed = conn.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = :name"
+            ),
+            {"name": APPLICATION_NAME},
+        ).scalar_one()
+    return int(closed)
+
+
+def test_every_hot_route_answers_after_the_database_closed_its_connections(
+    http: Any, tenant: Tenant, engine: sa.Engine
+) -> None:
+    client = create(http, tenant)
+    assert close_hot_path_connections(engine) >= (0 if is_sqlite(engine) else 1)
+    assert get(http, tenant, client["id"])["id"] == client["id"]
+
+    close_hot_path_connections(engine)
+    assert put(http, tenant, client["id"], {"last_name": "After"}).status_code == 200
+    assert get(http, tenant, client["id"])["last_name"] == "After"
+
+    close_hot_path_connections(engine)
+    response = http.post(BASE, json={"first_name": "New"}, headers=tenant.headers())
+    assert response.status_code == 201
