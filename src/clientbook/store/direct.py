@@ -393,6 +393,8 @@ async def _acquire_polling(lock: threading.RLock) -> None:
     delay = 0.0002
     while not lock.acquire(blocking=False):
         await asyncio.sleep(delay)
+        # At most 5 ms: with 2 workers, PUT p99 46 ms (50 ms steps, like SQLite's own
+        # busy handler: 378 ms); a write holds the lock for well under a millisecond.
         delay = min(delay * 2, 0.005)
 
 
@@ -408,7 +410,9 @@ async def _begin_immediate(db: sqlite3.Connection) -> None:
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
         await asyncio.sleep(delay)
-        delay = min(delay * 2, 0.05)
+        # At most 5 ms: with 2 workers, PUT p99 46 ms (50 ms steps, like SQLite's own
+        # busy handler: 378 ms); a write holds the lock for well under a millisecond.
+        delay = min(delay * 2, 0.005)
 
 
 # PostgreSQL --------------------------------------------------------------------------
