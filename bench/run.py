@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 CLIENTBOOK_PORT = 18080
 BASELINE_PORT = 18081
 SEARCHES = ("email", "uid", "phone", "updated_at")
+BASELINE_CASES = ("get_one", "put")  # what the baseline app serves
 LIST_PATH = "/platform/v1/clients"
 
 
@@ -151,10 +153,17 @@ def _bench_database(
         database_url=url,
     )  # fmt: skip
     cases: list[dict[str, Any]] = []
-    with load.running(command, port=CLIENTBOOK_PORT, env=server_env) as pid:
+    baseline: list[dict[str, Any]] = []
+    with ExitStack() as servers:
+        pid = servers.enter_context(load.running(command, port=CLIENTBOOK_PORT, env=server_env))
+        # The baseline runs beside clientbook, idle until its turn: each of its cases runs
+        # right after clientbook's same case, so both meet the same machine (the ratio is
+        # what the targets are about, and a shared machine drifts within minutes).
+        base = None if args.no_baseline else _start_baseline(servers, args, url, seeded)
         time.sleep(1)  # let every worker start
         pids = procs.tree(pid)
         spec = load.Load(wrk=wrk, port=CLIENTBOOK_PORT, connections=args.connections, env=env)
+        base_spec = load.Load(wrk=wrk, port=BASELINE_PORT, connections=args.connections, env=env)
         plan = [("GET one", "get_one"), ("list first page", "list_first_page")]
         plan += [(f"search_by={s}", f"search_{s}") for s in SEARCHES]
         plan += [("PUT", "put"), ("POST", "post")]
@@ -166,27 +175,27 @@ def _bench_database(
                 print(f"   {case}: not available", flush=True)
                 continue
             cases.append(_case(spec, case, script, args, pids, db_pids))
+            if base is not None and script in BASELINE_CASES:
+                print("   baseline:", end="", flush=True)
+                baseline.append(_case(base_spec, case, script, args, base, db_pids))
         if want("mixed"):
             mixed = _case(spec, "mixed 70/20/10", "mixed", args, pids, db_pids, memory=True)
             cases.append(mixed)
-    baseline: list[dict[str, Any]] = []
-    if not args.no_baseline:
-        base_env = {
-            "BENCH_BASELINE_DATABASE_URL": url,
-            "BENCH_BUSINESS_UID": seeded.big.business_uid,
-        }
-        command = load.server_command(
-            "baseline", server=args.server, workers=args.workers, port=BASELINE_PORT,
-            database_url=url,
-        )  # fmt: skip
-        with load.running(command, port=BASELINE_PORT, env=base_env) as pid:
-            time.sleep(1)
-            pids = procs.tree(pid)
-            spec = load.Load(wrk=wrk, port=BASELINE_PORT, connections=args.connections, env=env)
-            for case, script in (("GET one", "get_one"), ("PUT", "put")):
-                if want(script):
-                    baseline.append(_case(spec, case, script, args, pids, db_pids))
     return {"seed_seconds": round(seed_seconds, 1), "clientbook": cases, "baseline": baseline}
+
+
+def _start_baseline(
+    servers: ExitStack, args: argparse.Namespace, url: str, seeded: seed.Seeded
+) -> list[int]:
+    """Start the baseline app under the same server and worker count; its process tree."""
+    base_env = {"BENCH_BASELINE_DATABASE_URL": url, "BENCH_BUSINESS_UID": seeded.big.business_uid}
+    command = load.server_command(
+        "baseline", server=args.server, workers=args.workers, port=BASELINE_PORT,
+        database_url=url,
+    )  # fmt: skip
+    pid = servers.enter_context(load.running(command, port=BASELINE_PORT, env=base_env))
+    time.sleep(1)
+    return procs.tree(pid)
 
 
 def _available(script: str, seeded: seed.Seeded) -> bool:
