@@ -106,11 +106,13 @@ def token(
     with transaction(engine, write=True) as conn:
         return auth.issue(
             conn,
-            key=auth.secret_key(conn, settings),
-            kind=kind,
-            subject_uid=subject_uid,
-            business_uid=business_uid,
-            directory_uid=directory_uid,
-            now=now or ids.utcnow(),
-            ttl=ttl,
+            auth.sign(
+                key=auth.secret_key(conn, settings),
+                kind=kind,
+                subject_uid=subject_uid,
+                business_uid=business_uid,
+                directory_uid=directory_uid,
+                now=now or ids.utcnow(),
+                ttl=ttl,
+            ),
         )

@@ -31,13 +31,15 @@ def create_directory(
     principals.create_directory(conn, uid=uid, name=name, now=now)
     token = auth.issue(
         conn,
-        key=auth.secret_key(conn, settings),
-        kind="directory",
-        subject_uid=uid,
-        business_uid=None,
-        directory_uid=uid,
-        now=now,
-        ttl=_ttl(settings),
+        auth.sign(
+            key=auth.secret_key(conn, settings),
+            kind="directory",
+            subject_uid=uid,
+            business_uid=None,
+            directory_uid=uid,
+            now=now,
+            ttl=_ttl(settings),
+        ),
     )
     return {"uid": uid, "token": token}
 
@@ -84,13 +86,15 @@ def create_member(
     create(conn, business_uid=business_uid, uid=uid, name=name, now=now)
     token = auth.issue(
         conn,
-        key=auth.secret_key(conn, settings),
-        kind=kind,
-        subject_uid=uid,
-        business_uid=business_uid,
-        directory_uid=None,
-        now=now,
-        ttl=_ttl(settings),
+        auth.sign(
+            key=auth.secret_key(conn, settings),
+            kind=kind,
+            subject_uid=uid,
+            business_uid=business_uid,
+            directory_uid=None,
+            now=now,
+            ttl=_ttl(settings),
+        ),
     )
     return {"uid": uid, "token": token}
 

@@ -40,33 +40,6 @@ def secret_key(conn: sa.Connection, settings: Settings) -> str:
     return principals.put_setting_if_absent(conn, key=SECRET_KEY_SETTING, value=generated)
 
 
-def issue(
-    conn: sa.Connection,
-    *,
-    key: str,
-    kind: str,
-    subject_uid: str,
-    business_uid: str | None,
-    directory_uid: str | None,
-    now: datetime,
-    ttl: timedelta,
-) -> str:
-    """Sign a token and record it, so it can be revoked."""
-    signed = sign(
-        key=key,
-        kind=kind,
-        subject_uid=subject_uid,
-        business_uid=business_uid,
-        directory_uid=directory_uid,
-        now=now,
-        ttl=ttl,
-    )
-    principals.create_token(
-        conn, record=signed.record, issued_at=signed.issued_at, expires_at=signed.expires_at
-    )
-    return signed.token
-
-
 @dataclass(frozen=True, slots=True)
 class Signed:
     """A signed token and the record that must be stored for it to be accepted."""
@@ -87,7 +60,7 @@ def sign(
     now: datetime,
     ttl: timedelta,
 ) -> Signed:
-    """A new token; it works once its record is stored (`issue`, or the hot path's POST)."""
+    """A new token; it is accepted once its record is stored (`issue`, or POST's insert)."""
     jti = ids.new_uid() + ids.new_uid()
     expires = now + ttl
     claims: dict[str, Any] = {
@@ -112,6 +85,14 @@ def sign(
     )
     token = jwt.encode(claims, key, algorithm=ALGORITHM)
     return Signed(token=token, record=record, issued_at=now, expires_at=expires)
+
+
+def issue(conn: sa.Connection, signed: Signed) -> str:
+    """Record a signed token, so it is accepted and can be revoked; return it."""
+    principals.create_token(
+        conn, record=signed.record, issued_at=signed.issued_at, expires_at=signed.expires_at
+    )
+    return signed.token
 
 
 def decode(token: str, *, key: str) -> principals.TokenRecord:
