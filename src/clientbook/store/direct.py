@@ -1,15 +1,19 @@
 """The hot path's database access: the raw drivers (asyncpg, sqlite3) on the event loop.
 
-GET one and PUT are most of a clients service's traffic; they skip SQLAlchemy and the
-thread pool (docs/performance.md measured both). Everything else goes through
+POST, GET one and PUT are most of a clients service's traffic; they skip SQLAlchemy and
+the thread pool (docs/performance.md measured both). Everything else goes through
 store/uow.py. The statements are in store/direct_sql.py.
 
 SQLite: reads run on one connection, each a single autocommit statement (fetched whole,
-so no read transaction stays open); PUTs run on one writer connection, one at a time:
+so no read transaction stays open); writes run on one writer connection, one at a time:
 an asyncio lock among this process's hot writers, then the same in-process lock as the
 SQLAlchemy writers (uow.sqlite_writer_lock), then BEGIN IMMEDIATE, retried with
 asyncio.sleep while another process writes, so the event loop never waits on SQLite's
 busy handler.
+
+PostgreSQL: an asyncpg pool. A connection the server closed (a restart) is found at a
+unit's first statement and reported as StaleConnection, so the request can run again
+(api/hot.py) on fresh connections.
 """
 
 from __future__ import annotations
