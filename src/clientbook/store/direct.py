@@ -5,11 +5,12 @@ the thread pool (docs/performance.md measured both). Everything else goes throug
 store/uow.py. The statements are in store/direct_sql.py.
 
 SQLite: reads run on one connection, each a single autocommit statement (fetched whole,
-so no read transaction stays open); writes run on one writer connection, one at a time:
-an asyncio lock among this process's hot writers, then the same in-process lock as the
-SQLAlchemy writers (uow.sqlite_writer_lock), then BEGIN IMMEDIATE, retried with
-asyncio.sleep while another process writes, so the event loop never waits on SQLite's
-busy handler.
+so no read transaction stays open); writes run on one writer connection, one at a time,
+each in a savepoint of a transaction that the writes arriving together share, committed
+once for all of them (store/group_commit.py). The transaction takes the same in-process
+lock as the SQLAlchemy writers (uow.sqlite_writer_lock), then BEGIN IMMEDIATE, retried
+with asyncio.sleep while another process writes, so the event loop never waits on
+SQLite's busy handler.
 
 PostgreSQL: an asyncpg pool. A connection the server closed (a restart) is found at a
 unit's first statement and reported as StaleConnection, so the request can run again
@@ -22,7 +23,6 @@ import asyncio
 import dataclasses
 import sqlite3
 import threading
-import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
@@ -36,7 +36,8 @@ import sqlalchemy as sa
 from clientbook.domain.model import Client, ClientView, Matter, SourceRecord
 from clientbook.store import direct_sql as sql
 from clientbook.store.clients import EmailTaken
-from clientbook.store.engine import SQLITE_BUSY_TIMEOUT_MS, driver_url
+from clientbook.store.engine import driver_url
+from clientbook.store.group_commit import GroupCommit
 from clientbook.store.principals import Business, TokenRecord
 
 _SQLITE_FLAGS = ("opt_in", "opt_in_transactional_sms", "spam")
@@ -324,8 +325,7 @@ class SqliteTransaction(_Statements):
 @dataclass(slots=True)
 class _SqliteConnections:
     reader: sqlite3.Connection
-    writer: sqlite3.Connection
-    turn: asyncio.Lock  # this loop's hot writers, first come first served
+    writes: GroupCommit  # the writer connection; its units share commits
 
 
 class _SqliteReading:
@@ -354,9 +354,10 @@ class SqliteStore:
         return _SqliteConnections(
             # A read waits at most this long on a lock (only WAL recovery takes one).
             reader=_sqlite_connect(self.path, busy_timeout_ms=1000),
-            # The writer never waits inside SQLite: `writing` retries BEGIN IMMEDIATE.
-            writer=_sqlite_connect(self.path, busy_timeout_ms=0),
-            turn=asyncio.Lock(),
+            # The writer never waits inside SQLite: GroupCommit retries BEGIN IMMEDIATE.
+            writes=GroupCommit(
+                _sqlite_connect(self.path, busy_timeout_ms=0), writer_lock=self.writer_lock
+            ),
         )
 
     async def start(self) -> None:
@@ -369,7 +370,7 @@ class SqliteStore:
         connections = self._connections.pop()
         if connections is not None:
             connections.reader.close()
-            connections.writer.close()
+            connections.writes.db.close()
 
     def reading(self) -> AbstractAsyncContextManager[Transaction]:
         return _SqliteReading(self._connections)
@@ -377,46 +378,8 @@ class SqliteStore:
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[Transaction]:
         connections = await self._connections.get()
-        db = connections.writer
-        async with connections.turn:
-            await _acquire_polling(self.writer_lock)
-            try:
-                await _begin_immediate(db)
-                try:
-                    yield SqliteTransaction(db)
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-            finally:
-                self.writer_lock.release()
-
-
-async def _acquire_polling(lock: threading.RLock) -> None:
-    """Take a lock held by threads (SQLAlchemy writers) without blocking the loop."""
-    delay = 0.0002
-    while not lock.acquire(blocking=False):
-        await asyncio.sleep(delay)
-        # At most 5 ms: with 2 workers, PUT p99 46 ms (50 ms steps, like SQLite's own
-        # busy handler: 378 ms); a write holds the lock for well under a millisecond.
-        delay = min(delay * 2, 0.005)
-
-
-async def _begin_immediate(db: sqlite3.Connection) -> None:
-    """BEGIN IMMEDIATE, waiting (asynchronously) while another process writes."""
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
-    delay = 0.0005
-    while True:
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-        await asyncio.sleep(delay)
-        # At most 5 ms: with 2 workers, PUT p99 46 ms (50 ms steps, like SQLite's own
-        # busy handler: 378 ms); a write holds the lock for well under a millisecond.
-        delay = min(delay * 2, 0.005)
+        async with connections.writes.unit() as db:
+            yield SqliteTransaction(db)
 
 
 # PostgreSQL --------------------------------------------------------------------------
