@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from clientbook.api.access_log import AccessLogHandler
 from tests.api.support import BASE
 from tests.factories import Tenant
 
@@ -80,3 +84,43 @@ def test_unauthenticated_and_unknown_requests_are_logged_without_business(
     assert all(line["business_uid"] is None for line in lines)
     assert "ada@example.com" not in caplog.text
     assert "not-a-token" not in caplog.text
+
+
+@pytest.fixture
+def serve_handler() -> Iterator[tuple[AccessLogHandler, io.StringIO]]:
+    """The access logger as `clientbook serve` sets it up, writing to a buffer."""
+    logger = logging.getLogger(ACCESS)
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    stream = io.StringIO()
+    handler = AccessLogHandler(stream)
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield handler, stream
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = saved
+
+
+def test_the_serve_handler_gets_one_line_per_request(
+    asgi_client: TestClient, tenant: Tenant, serve_handler: tuple[AccessLogHandler, io.StringIO]
+) -> None:
+    _, stream = serve_handler
+    asgi_client.get(f"{BASE}/nobody", headers=tenant.headers())
+    asgi_client.get("/health")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(line["route"], line["status"]) for line in lines] == [
+        (BASE + "/{client_id}", 404),
+        ("/health", 200),
+    ]
+
+
+def test_a_filter_on_the_serve_handler_is_honoured(
+    asgi_client: TestClient, tenant: Tenant, serve_handler: tuple[AccessLogHandler, io.StringIO]
+) -> None:
+    handler, stream = serve_handler
+    handler.addFilter(lambda record: "/health" not in record.getMessage())
+    asgi_client.get(f"{BASE}/nobody", headers=tenant.headers())
+    asgi_client.get("/health")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["route"] for line in lines] == [BASE + "/{client_id}"]

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from clientbook.api.metrics import Metrics
 
 LOGGER = "clientbook.access"
+INFO = logging.INFO
 UNMATCHED = "<unmatched>"
 log = logging.getLogger(LOGGER)
 
@@ -72,7 +73,7 @@ def record(
 ) -> None:
     """Count an answered request in the metrics and write its access-log line."""
     metrics.observe(method=scope["method"], route=route, status=status, seconds=seconds)
-    if not log.isEnabledFor(logging.INFO):
+    if not log.isEnabledFor(INFO):
         return
     state = scope.get("state") or {}
     entry = {
@@ -86,9 +87,33 @@ def record(
         "business_uid": state.get("business_uid"),
     }
     line = orjson.dumps(entry).decode()
+    handlers = log.handlers
+    if len(handlers) == 1 and not log.filters:
+        handler = handlers[0]
+        if type(handler) is AccessLogHandler and not handler.filters and handler.level <= INFO:
+            handler.write_line(line)
+            return
     # As log.info, without its look-up of the calling source line (unused by the
     # one-JSON-line format, and a tenth of a cached read's cost).
-    log.handle(log.makeRecord(LOGGER, logging.INFO, __file__, 0, line, (), None))
+    log.handle(log.makeRecord(LOGGER, INFO, __file__, 0, line, (), None))
+
+
+class AccessLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The access log's handler in `clientbook serve` (one bare line a request).
+
+    When it is the access logger's only handler and no filter is set, `record` hands it
+    the line directly: what `emit` would write, without building a LogRecord (a fifth of
+    a cached read's cost). Any other logging set-up gets the usual records.
+    """
+
+    def write_line(self, line: str) -> None:
+        try:
+            with self.lock:  # type: ignore[union-attr]
+                self.stream.write(line + self.terminator)
+                self.stream.flush()
+        except Exception:
+            # As emit does: report the failure on stderr, never fail the request.
+            self.handleError(logging.makeLogRecord({"msg": line, "name": LOGGER}))
 
 
 def route_template(scope: Scope, arrived: Scope) -> str:
@@ -114,7 +139,7 @@ def uvicorn_log_config(base: dict[str, Any]) -> dict[str, Any]:
     config = copy.deepcopy(base)
     config["formatters"]["clientbook_json"] = {"format": "%(message)s"}
     config["handlers"]["clientbook_access"] = {
-        "class": "logging.StreamHandler",
+        "class": f"{__name__}.AccessLogHandler",
         "formatter": "clientbook_json",
         "stream": "ext://sys.stdout",
     }
