@@ -3,7 +3,7 @@
 No authentication, no validation, no framework: the ceiling for Python on this machine.
 asyncpg for PostgreSQL; sqlite3 for SQLite (WAL, synchronous=FULL, BEGIN IMMEDIATE for
 writes, called on the event loop). Run under the same server and worker count as
-clientbook, e.g. `uvicorn bench.baseline:app --workers 2`. Environment:
+clientbook, e.g. `granian --interface asgi bench.baseline:app --workers 2`. Environment:
 BENCH_BASELINE_DATABASE_URL (sqlite:///PATH or postgresql://...), BENCH_BUSINESS_UID.
 """
 

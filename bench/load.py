@@ -63,20 +63,20 @@ def ensure_wrk() -> str:
 def server_command(
     kind: str, *, server: str, workers: int, port: int, database_url: str
 ) -> list[str]:
-    """The command line of clientbook (`clientbook serve`) or the baseline app."""
-    if kind == "clientbook" and server == "uvicorn":
+    """The command line of clientbook or the baseline app. clientbook under its own
+    server (granian) is `clientbook serve`; `--server uvicorn` is the A/B."""
+    if kind == "clientbook" and server == "granian":
         return [
             str(BIN / "clientbook"), "serve", "--workers", str(workers),
             "--port", str(port), "--database-url", database_url,
         ]  # fmt: skip
     target = "clientbook.app:create_app_from_env" if kind == "clientbook" else "bench.baseline:app"
+    factory = ["--factory"] if kind == "clientbook" else []
     if server == "granian":
-        factory = ["--factory"] if kind == "clientbook" else []
         return [
             str(BIN / "granian"), "--interface", "asgi", *factory, "--host", HOST,
             "--port", str(port), "--workers", str(workers), "--log-level", "warning", target,
         ]  # fmt: skip
-    factory = ["--factory"] if kind == "clientbook" else []
     return [
         str(BIN / "uvicorn"), target, *factory, "--host", HOST, "--port", str(port),
         "--workers", str(workers), "--no-access-log", "--log-level", "warning",

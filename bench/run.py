@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", "1")))
     parser.add_argument(
-        "--server", choices=("uvicorn", "granian"), default=env("BENCH_SERVER", "uvicorn")
+        "--server", choices=("granian", "uvicorn"), default=env("BENCH_SERVER", "granian")
     )
     parser.add_argument("--backends", default=env("BENCH_BACKENDS", "sqlite,postgresql"))
     parser.add_argument("--cases", default=env("BENCH_CASES", ""),

@@ -113,7 +113,7 @@ def _hot_routes() -> dict[str, APIRoute]:
 
 
 def create_app_from_env() -> FastAPI:
-    """The factory `clientbook serve` hands to uvicorn (one per worker process)."""
+    """The factory `clientbook serve` hands to granian (one per worker process)."""
     app = create_app(Settings())
     # What a server process holds now (modules, the app, its routes and models) lives as
     # long as the process: frozen, the cyclic collector no longer scans it, so a full

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +19,8 @@ from clientbook.store.engine import create_engine
 from clientbook.store.uow import transaction
 
 Command = Callable[[sa.Connection, argparse.Namespace, Settings], dict[str, Any]]
+# How long a stopping worker may take to finish its requests before it is killed.
+GRACEFUL_SECONDS = 30
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,34 +57,31 @@ def _print(result: dict[str, Any]) -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-    import uvicorn.config
+    from granian.constants import Interfaces
+    from granian.server import Server
 
     from clientbook.api import access_log
 
     migrate.upgrade(settings.database_url)
     # Worker processes build their own Settings from the environment.
     os.environ["CLIENTBOOK_DATABASE_URL"] = settings.database_url
-    # uvicorn finishes the requests in flight on SIGTERM/SIGINT, then re-raises the
-    # signal: this handler turns that into a clean exit with status 0.
-    signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(
+    # granian (docs/performance.md measured it against uvicorn): on SIGTERM/SIGINT it
+    # stops accepting, lets the requests in flight finish (a worker gets
+    # GRACEFUL_SECONDS), and `serve` returns: the process exits 0.
+    Server(
         "clientbook.app:create_app_from_env",
         factory=True,
-        host=args.host,
+        address=args.host,
         port=args.port,
+        interface=Interfaces.ASGI,
         workers=args.workers,
-        log_level="info",
-        access_log=False,
-        # Our access log replaces uvicorn's: one JSON line per request (api/access_log.py).
-        log_config=access_log.uvicorn_log_config(uvicorn.config.LOGGING_CONFIG),
-        timeout_graceful_shutdown=30,
-    )
+        # Our access log replaces granian's: one JSON line per request on stdout
+        # (api/access_log.py); the server's own messages go to stderr.
+        log_access=False,
+        log_dictconfig=access_log.serve_log_config(),
+        workers_kill_timeout=GRACEFUL_SECONDS,
+    ).serve()
     return 0
-
-
-def _exit_cleanly(_signum: int, _frame: object) -> None:
-    raise SystemExit(0)
 
 
 def _parser() -> argparse.ArgumentParser:

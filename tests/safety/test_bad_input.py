@@ -7,10 +7,12 @@ deep nesting, huge strings (422) and huge bodies (413, quickly), bad query param
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 import sqlalchemy as sa
 
@@ -258,3 +260,22 @@ def test_unknown_methods_and_paths(
     for url in ("/platform/v1/client", "/platform/v2/clients", f"{BASE}/{client_id}/x", "/x"):
         response = unlimited_http.get(url, headers=tenant.headers())
         tally.expect(response, 404, "Not found", f"GET {url}")
+
+
+def test_a_huge_body_that_never_arrives_still_gets_its_413_in_seconds(
+    unlimited_served: Any, owner: tuple[factories.Tenant, str]
+) -> None:
+    """A client declares a gigabyte and sends a few bytes: the server reads (and drops)
+    what comes of a refused body for a few seconds at most, then answers."""
+    tenant, _ = owner
+    url = httpx.URL(str(unlimited_served.base_url))
+    head = (
+        f"POST {BASE} HTTP/1.1\r\nHost: {url.host}\r\nAuthorization: Bearer {tenant.staff_token}"
+        "\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n"
+    ).encode()
+    started = time.monotonic()
+    with socket.create_connection((url.host, url.port or 80), timeout=30) as sock:
+        sock.sendall(head + b'{"first_name": "')
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+    assert time.monotonic() - started < 15

@@ -7,7 +7,6 @@ or bodies: those can carry tokens and clients' personal data (an email in `searc
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from datetime import UTC, datetime
@@ -134,18 +133,30 @@ def route_template(scope: Scope, arrived: Scope) -> str:
     return UNMATCHED
 
 
-def uvicorn_log_config(base: dict[str, Any]) -> dict[str, Any]:
-    """uvicorn's logging config plus the access logger, one bare JSON line each on stdout."""
-    config = copy.deepcopy(base)
-    config["formatters"]["clientbook_json"] = {"format": "%(message)s"}
-    config["handlers"]["clientbook_access"] = {
-        "class": f"{__name__}.AccessLogHandler",
-        "formatter": "clientbook_json",
-        "stream": "ext://sys.stdout",
+def serve_log_config() -> dict[str, Any]:
+    """The logging of `clientbook serve` (a dictConfig for granian's workers): the access
+    log, one bare JSON line a request on stdout; the server's own messages on stderr."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "clientbook_json": {"format": "%(message)s"},
+            "generic": {"format": "[%(levelname)s] %(message)s"},
+        },
+        "handlers": {
+            "clientbook_access": {
+                "class": f"{__name__}.AccessLogHandler",
+                "formatter": "clientbook_json",
+                "stream": "ext://sys.stdout",
+            },
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "generic",
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "loggers": {
+            LOGGER: {"handlers": ["clientbook_access"], "level": "INFO", "propagate": False},
+            "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
     }
-    config["loggers"][LOGGER] = {
-        "handlers": ["clientbook_access"],
-        "level": "INFO",
-        "propagate": False,
-    }
-    return config

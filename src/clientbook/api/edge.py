@@ -5,13 +5,16 @@ object (422).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Annotated, Any
 
 import orjson
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive
 
 from clientbook import auth
 from clientbook.api.state import AppState
@@ -26,19 +29,57 @@ def state(request: Request) -> AppState:
 
 
 async def _raw_body(request: Request) -> bytes:
-    """The request body, refused with 413 as soon as it passes the limit."""
     limit = state(request).settings.max_body_bytes
-    declared = request.headers.get("content-length")
+    return await read_body(request.receive, limit, request.headers.get("content-length"))
+
+
+async def read_body(receive: Receive, limit: int, declared: str | None) -> bytes:
+    """The request body, refused with 413 as soon as it passes the limit (a declared
+    Content-Length beyond it is refused before any byte is read)."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
+        await _drain(receive)
         raise PayloadTooLarge
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk: bytes = message.get("body", b"")
+        more = message.get("more_body", False)
         size += len(chunk)
         if size > limit:
+            if more:
+                await _drain(receive)
             raise PayloadTooLarge
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not more:
+            return b"".join(chunks)
+
+
+# How much of a refused body is read (and dropped) before the 413 is sent, at most.
+DRAIN_BYTES = 16 * 1024 * 1024
+DRAIN_SECONDS = 5.0
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and drop the rest of a refused body, up to DRAIN_BYTES, before answering 413.
+
+    A client still sending would otherwise meet a connection closed with its data unread,
+    which the kernel resets: most clients then lose the 413 and report a broken
+    connection (nginx's "lingering close" does the same). A larger or slower body is
+    cut short.
+    """
+    read = 0
+    with suppress(TimeoutError):
+        async with asyncio.timeout(DRAIN_SECONDS):
+            while read <= DRAIN_BYTES:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return
+                read += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    return
 
 
 RawBody = Annotated[bytes, Depends(_raw_body)]

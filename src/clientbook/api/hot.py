@@ -31,11 +31,11 @@ from starlette.types import Receive, Scope, Send
 
 from clientbook import auth, ids
 from clientbook.api import access_log
-from clientbook.api.edge import parse_json_object
+from clientbook.api.edge import parse_json_object, read_body
 from clientbook.api.middleware import INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS, request_id_of
 from clientbook.api.rendering import error_body
 from clientbook.api.state import AppState
-from clientbook.errors import AppError, PayloadTooLarge
+from clientbook.errors import AppError
 from clientbook.service import hot
 from clientbook.store.direct import Access, StaleConnection
 
@@ -171,7 +171,7 @@ class HotRoutes:
         store, settings = self.state.direct, self.state.settings
         raw = b""
         if request.method != "GET":
-            raw = await _read_body(receive, settings.max_body_bytes, request.content_length)
+            raw = await read_body(receive, settings.max_body_bytes, request.content_length)
         token = auth.decode(auth.bearer_token(request.authorization), key=self.state.key)
         access = hot.access_of(token, request.on_behalf_of)
         try:
@@ -224,25 +224,6 @@ class HotRoutes:
         if result.ignored:
             headers.append((b"x-ignored-fields", _field_names(result.ignored)))
         return 200, result.body
-
-
-async def _read_body(receive: Receive, limit: int, declared: str | None) -> bytes:
-    """The request body, refused with 413 as soon as it passes the limit."""
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def _body_or_error(content_type: str | None, raw: bytes) -> dict[str, Any] | AppError:
