@@ -9,18 +9,21 @@ _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 _UID_SPACE = len(_ALPHABET) ** 16
+# Every pair of base-36 digits, so a uid is written 2 digits at a time.
+_PAIRS = tuple(a + b for a in _ALPHABET for b in _ALPHABET)
+_PAIR_BASE = len(_PAIRS)
 
 
 def new_uid() -> str:
     """16 characters of [0-9a-z], random and unguessable (~82 bits)."""
     # One draw from the whole space, written in base 36: uniform like 16 separate draws,
-    # and several times faster (a CSV import makes three uids per row).
+    # and several times faster (a POST makes five uids, a CSV import three per row).
     number = secrets.randbelow(_UID_SPACE)
-    chars = []
-    for _ in range(16):
-        number, digit = divmod(number, 36)
-        chars.append(_ALPHABET[digit])
-    return "".join(chars)
+    pairs = []
+    for _ in range(8):
+        number, pair = divmod(number, _PAIR_BASE)
+        pairs.append(_PAIRS[pair])
+    return "".join(pairs)
 
 
 def utcnow() -> datetime:

@@ -213,7 +213,11 @@ async def create_client(
                 "created_at": now,
             },
             token={
-                **dataclasses.asdict(signed.record),
+                "jti": signed.record.jti,
+                "kind": signed.record.kind,
+                "subject_uid": signed.record.subject_uid,
+                "business_uid": signed.record.business_uid,
+                "directory_uid": signed.record.directory_uid,
                 "issued_at": signed.issued_at,
                 "expires_at": signed.expires_at,
             },

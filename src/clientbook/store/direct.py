@@ -287,6 +287,8 @@ def _sqlite_client(row: Sequence[Any]) -> Client:
 
 
 def _sqlite_value(value: Any) -> Any:
+    if value is None or type(value) is str:  # most values: stored as they are
+        return value
     if isinstance(value, datetime):  # as SQLAlchemy stores it: 2026-11-26 16:00:00.000000
         return value.isoformat(sep=" ", timespec="microseconds")
     if isinstance(value, list | dict):
