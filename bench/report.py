@@ -20,16 +20,32 @@ def _row(case: dict[str, Any], baseline: dict[str, Any] | None) -> str:
     )
     ratio = ""
     if baseline is not None and baseline["rps"]:
-        ratio = (
-            f"{case['rps'] / baseline['rps']:.2f}x rps, "
-            f"{case['p99_ms'] / baseline['p99_ms']:.2f}x p99"
-        )
+        rps, p99 = ratios(case, baseline)
+        ratio = f"{rps:.2f}x rps, {p99:.2f}x p99"
+        pairs = list(zip(case.get("rounds", ()), baseline.get("rounds", ()), strict=False))
+        if len(pairs) > 1:
+            each = ", ".join(
+                f"{a['rps'] / b['rps']:.2f} / {a['p99_ms'] / b['p99_ms']:.2f}" for a, b in pairs
+            )
+            ratio += f" (rounds: {each})"
     errors = case["non2xx"] + case["socket_errors"]
     per_request = (cpu["server"] + cpu.get("database", 0.0)) * 1000 / case["rps"]
     return (
         f"| {case['case']} | {case['rps']:.0f} | {case['p50_ms']:.2f} | {case['p99_ms']:.2f} "
         f"| {errors} | {split} | {per_request:.2f} | {ratio} |"
     )
+
+
+def ratios(case: dict[str, Any], baseline: dict[str, Any]) -> tuple[float, float]:
+    """clientbook / baseline for req/s and p99: the median of the paired rounds' ratios
+    (each round of clientbook against the baseline's round right after it)."""
+    pairs = list(zip(case.get("rounds", ()), baseline.get("rounds", ()), strict=False))
+    if not pairs:
+        return case["rps"] / baseline["rps"], case["p99_ms"] / baseline["p99_ms"]
+    rps = sorted(a["rps"] / b["rps"] for a, b in pairs)
+    p99 = sorted(a["p99_ms"] / b["p99_ms"] for a, b in pairs)
+    middle = (len(pairs) - 1) // 2
+    return rps[middle], p99[middle]
 
 
 def _memory(case: dict[str, Any]) -> str:
@@ -65,6 +81,16 @@ def tables(document: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _rounds_note(rounds: int) -> str:
+    if rounds < 2:
+        return "Each baseline case ran once, right after clientbook's."
+    return (
+        f"The cases run against the baseline ran in {rounds} alternating rounds (clientbook, "
+        "then the baseline): their rows show the round of median req/s, and the ratio is the "
+        "median of the rounds' paired ratios (each round's listed)."
+    )
+
+
 def render(document: dict[str, Any]) -> str:
     meta = document["meta"]
     machine = meta["machine"]
@@ -81,6 +107,7 @@ def render(document: dict[str, Any]) -> str:
             f"{settings['connections']} connections, {settings['duration']} s a case after "
             f"{settings['warmup']} s warm-up; big business: {settings['clients']:,} clients; "
             f"{settings['businesses']} small businesses of {settings['small_clients']}.",
+            _rounds_note(settings.get("rounds", 1)),
             "",
             tables(document),
         ]

@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--duration", type=int, default=int(env("BENCH_DURATION", "10")),
                         help="seconds per case")  # fmt: skip
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per case")
+    rounds = int(env("BENCH_ROUNDS", "3"))
+    parser.add_argument("--rounds", type=int, default=rounds,
+                        help="alternating rounds of the baseline pairs")  # fmt: skip
     memory = int(env("BENCH_MEMORY_SECONDS", "60"))
     parser.add_argument("--memory-seconds", type=int, default=memory,
                         help="length of the mixed run that samples server RSS")  # fmt: skip
@@ -174,10 +177,19 @@ def _bench_database(
                 cases.append(asdict(load.Result(case=case, available=False)))
                 print(f"   {case}: not available", flush=True)
                 continue
-            cases.append(_case(spec, case, script, args, pids, db_pids))
-            if base is not None and script in BASELINE_CASES:
+            if base is None or script not in BASELINE_CASES:
+                cases.append(_case(spec, case, script, args, pids, db_pids))
+                continue
+            # The pairs the targets compare run in alternating rounds (clientbook, then
+            # the baseline, N times): the machine drifts, each pair meets the same state.
+            ours: list[dict[str, Any]] = []
+            theirs: list[dict[str, Any]] = []
+            for _ in range(args.rounds):
+                ours.append(_case(spec, case, script, args, pids, db_pids))
                 print("   baseline:", end="", flush=True)
-                baseline.append(_case(base_spec, case, script, args, base, db_pids))
+                theirs.append(_case(base_spec, case, script, args, base, db_pids))
+            cases.append(_rounds(ours))
+            baseline.append(_rounds(theirs))
         if want("mixed"):
             mixed = _case(spec, "mixed 70/20/10", "mixed", args, pids, db_pids, memory=True)
             cases.append(mixed)
@@ -235,6 +247,19 @@ def _case(
         flush=True,
     )
     return asdict(result)
+
+
+def _rounds(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several rounds of one case as one: the round of median req/s (its CPU split and
+    percentiles), every round kept under "rounds" for the paired ratios (report.py)."""
+    ordered = sorted(results, key=lambda r: r["rps"])
+    middle = dict(ordered[(len(ordered) - 1) // 2])
+    middle["rounds"] = [
+        {k: r[k] for k in ("rps", "p50_ms", "p99_ms", "non2xx", "socket_errors")} for r in results
+    ]
+    middle["non2xx"] = sum(r["non2xx"] for r in results)
+    middle["socket_errors"] = sum(r["socket_errors"] for r in results)
+    return middle
 
 
 def _command(argv: list[str] | None) -> str:
