@@ -73,7 +73,7 @@ class GroupCommit:
         once the transaction holding it is committed (or raises why it was not)."""
         async with self.turn:
             group = self.group or await self._open()
-            done: asyncio.Future[None] | None = None
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             try:
                 self.db.execute("SAVEPOINT unit")
                 try:
@@ -84,15 +84,13 @@ class GroupCommit:
                 self.db.execute("RELEASE unit")
                 if not self.db.in_transaction:
                     raise GroupLost("the transaction ended before its commit")
-                done = asyncio.get_running_loop().create_future()
-                group.waiting.append(done)
+                group.waiting.append(done)  # last: a unit that failed waits for nothing
             except BaseException as error:
-                if not self.db.in_transaction:
-                    self._close(error if done is None else GroupLost(str(error)))
+                if not self.db.in_transaction:  # SQLite ended it: the others' writes too
+                    self._close(error)
                 raise
             finally:
                 self._after_unit()
-        assert done is not None
         await done
 
     async def _open(self) -> _Group:
