@@ -20,9 +20,10 @@ BUSINESS_COLUMNS = ("uid", "directory_uid", "name", "country", "opt_in_enabled")
 _PARAMETER = re.compile(r":([a-z_0-9]+)")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Dialect:
-    """What differs between the two backends' SQL."""
+    """What differs between the two backends' SQL. There are two, compared by identity
+    (`eq=False`: the statement caches hash it on every request, by its id)."""
 
     name: str
     same: str  # null-safe equality
