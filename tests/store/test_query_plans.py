@@ -133,7 +133,10 @@ def plans(engine: sa.Engine) -> dict[str, tuple[str, list[str]]]:
     out: dict[str, tuple[str, list[str]]] = {}
     with transaction(engine, write=False) as conn:
         for name, filters in CASES.items():
-            query = search.list_query(business_uid=TARGET, filters=filters, offset=0, limit=25)
+            statement, params = search.list_query(
+                business_uid=TARGET, filters=filters, offset=0, limit=25
+            )
+            query = statement.params(params)
             sql = str(query.compile(dialect=conn.dialect)).replace("\x1f", "\\x1f")
             sql = re.sub(r"SELECT .*? \n", "SELECT <every column of clients>\n", sql, count=1)
             plan = [line.replace("\x1f", "\\x1f") for line in explain(conn, query)]

@@ -6,6 +6,7 @@ and 0002); docs/query-plans.md shows the plans.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,16 +35,80 @@ class Filters:
     phone_exists: bool | None = None
 
 
-def list_query(*, business_uid: str, filters: Filters, offset: int, limit: int) -> sa.Select[Any]:
-    """The SELECT of one page; also what docs/query-plans.md explains."""
+def list_query(
+    *, business_uid: str, filters: Filters, offset: int, limit: int
+) -> tuple[sa.Select[Any], dict[str, Any]]:
+    """The SELECT of one page and its parameters; also what docs/query-plans.md explains.
+
+    The statement depends only on which filters are set (its shape): it is built once
+    per shape, with bound parameters, and reused. Building it is most of a list
+    request's cost otherwise (SQLAlchemy makes each CTE and subquery's column
+    collections: ~3 ms for the updated_at search, against 1.6 ms for its SQL).
+    """
+    params: dict[str, Any] = {
+        "business_uid": business_uid,
+        "email": filters.email.lower() if filters.email is not None else None,
+        "uid": filters.uid,
+        "phone_digits": filters.phone_digits,
+        "phone_e164": filters.phone_e164,
+        "substring": filters.substring,
+        "updated_since": filters.updated_since,
+        "updated_until": filters.updated_until,
+        "offset": offset,
+        "limit": limit,
+        "cut": offset + limit,
+    }
+    return _statement(_Shape.of(filters)), params
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """Which filters a request sets: what the statement's text depends on."""
+
+    email: bool
+    uid: bool
+    phone_digits: bool
+    phone_e164: bool
+    phone_search: bool
+    substring: bool
+    updated_since: bool
+    updated_until: bool
+    phone_exists: bool | None
+
+    @classmethod
+    def of(cls, filters: Filters) -> _Shape:
+        return cls(
+            email=filters.email is not None,
+            uid=filters.uid is not None,
+            phone_digits=filters.phone_digits is not None,
+            phone_e164=filters.phone_e164 is not None,
+            phone_search=filters.phone_search,
+            substring=filters.substring is not None,
+            updated_since=filters.updated_since is not None,
+            updated_until=filters.updated_until is not None,
+            phone_exists=filters.phone_exists,
+        )
+
+
+def _param(name: str) -> sa.BindParameter[Any]:
+    return sa.bindparam(name)
+
+
+@functools.cache
+def _statement(shape: _Shape) -> sa.Select[Any]:
+    """The page's SELECT for one shape of filters, with bound parameters."""
+    business_uid = _param("business_uid")
+    offset, limit = _param("offset"), _param("limit")
     query = sa.select(*_COLUMNS).where(
         clients.c.business_uid == business_uid, clients.c.deleted_at.is_(None)
     )
-    for condition in _conditions(filters, business_uid=business_uid):
+    for condition in _conditions(shape, business_uid=business_uid):
         query = query.where(condition)
-    if filters.updated_since is not None and not _exact(filters):
-        return _updated_since_query(query, since=filters.updated_since, offset=offset, limit=limit)
-    if _exact(filters):
+    if shape.updated_since and not _exact(shape):
+        return _updated_since_query(
+            query, since=_param("updated_since"), offset=offset, limit=limit
+        )
+    if _exact(shape):
         # An exact search matches a handful of clients: find them through their own
         # index first, then sort. Left to itself, PostgreSQL may walk the creation-order
         # index of a big business hoping to meet 25 matches early (seconds at a million).
@@ -57,12 +122,16 @@ def list_query(*, business_uid: str, filters: Filters, offset: int, limit: int) 
     return query.order_by(clients.c.created_at, clients.c.id).offset(offset).limit(limit)
 
 
-def _exact(filters: Filters) -> bool:
-    return filters.email is not None or filters.uid is not None or filters.phone_search
+def _exact(shape: _Shape) -> bool:
+    return shape.email or shape.uid or shape.phone_search
 
 
 def _updated_since_query(
-    query: sa.Select[Any], *, since: datetime, offset: int, limit: int
+    query: sa.Select[Any],
+    *,
+    since: sa.BindParameter[Any],
+    offset: sa.BindParameter[Any],
+    limit: sa.BindParameter[Any],
 ) -> sa.Select[Any]:
     """Clients updated at or after `since`, in creation order, without reading every one.
 
@@ -78,7 +147,7 @@ def _updated_since_query(
     # The changed clients are gathered whole through their own partial index (few), then
     # sorted: left to itself, the planner walks the creation order up to T for them.
     changed = changed_before.cte("changed_before").prefix_with("MATERIALIZED")
-    cut = offset + limit
+    cut = _param("cut")  # offset + limit
     # Each part ordered and cut on its own (a subquery: SQLite refuses ORDER BY / LIMIT
     # on a bare member of a compound SELECT).
     parts = [
@@ -97,35 +166,37 @@ def _updated_since_query(
     )
 
 
-def _conditions(filters: Filters, *, business_uid: str) -> list[sa.ColumnElement[bool]]:
+def _conditions(
+    shape: _Shape, *, business_uid: sa.BindParameter[Any]
+) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
-    if filters.email is not None:
+    if shape.email:
         # `email IS NOT NULL` lets both planners use the partial live-email index.
         conditions.append(clients.c.email.is_not(None))
-        conditions.append(sa.func.lower(clients.c.email) == filters.email.lower())
-    if filters.uid is not None:
-        conditions.append(clients.c.id == filters.uid)
-    if filters.phone_search:
+        conditions.append(sa.func.lower(clients.c.email) == _param("email"))
+    if shape.uid:
+        conditions.append(clients.c.id == _param("uid"))
+    if shape.phone_search:
         # Each alternative repeats the tenant and liveness terms so SQLite can answer it
         # with its own partial index (MULTI-INDEX OR); PostgreSQL makes a BitmapOr.
         live = (clients.c.business_uid == business_uid, clients.c.deleted_at.is_(None))
         alternatives: list[sa.ColumnElement[bool]] = [sa.false()]
-        if filters.phone_digits is not None:
-            alternatives.append(sa.and_(*live, clients.c.phone_digits == filters.phone_digits))
-        if filters.phone_e164 is not None:
-            alternatives.append(sa.and_(*live, clients.c.normalized_phone == filters.phone_e164))
+        if shape.phone_digits:
+            alternatives.append(sa.and_(*live, clients.c.phone_digits == _param("phone_digits")))
+        if shape.phone_e164:
+            alternatives.append(sa.and_(*live, clients.c.normalized_phone == _param("phone_e164")))
         conditions.append(sa.or_(*alternatives))
-    if filters.substring is not None:
-        conditions.append(search_text.ilike(filters.substring, escape="\\"))
-    if filters.updated_since is not None:
-        conditions.append(clients.c.updated_at >= filters.updated_since)
-    if filters.updated_until is not None:
-        conditions.append(clients.c.updated_at <= filters.updated_until)
-    if filters.phone_exists is True:
+    if shape.substring:
+        conditions.append(search_text.ilike(_param("substring"), escape="\\"))
+    if shape.updated_since:
+        conditions.append(clients.c.updated_at >= _param("updated_since"))
+    if shape.updated_until:
+        conditions.append(clients.c.updated_at <= _param("updated_until"))
+    if shape.phone_exists is True:
         conditions.append(
             sa.and_(clients.c.mobile_phone.is_not(None), clients.c.mobile_phone != "")
         )
-    elif filters.phone_exists is False:
+    elif shape.phone_exists is False:
         conditions.append(sa.or_(clients.c.mobile_phone.is_(None), clients.c.mobile_phone == ""))
     return conditions
 
@@ -134,9 +205,10 @@ def list_clients(
     conn: sa.Connection, *, business_uid: str, filters: Filters, offset: int, limit: int
 ) -> list[ClientView]:
     """One page of live clients in creation order, with their source records."""
-    rows = conn.execute(
-        list_query(business_uid=business_uid, filters=filters, offset=offset, limit=limit)
-    ).all()
+    statement, params = list_query(
+        business_uid=business_uid, filters=filters, offset=offset, limit=limit
+    )
+    rows = conn.execute(statement, params).all()
     found = [Client(**row._asdict()) for row in rows]
     sources = first_source_records(
         conn, business_uid=business_uid, client_ids=[c.id for c in found]
