@@ -126,7 +126,12 @@ class Postgres:
                     schema="pg_catalog",
                 )  # fmt: skip
 
-        self.pool = await asyncpg.create_pool(self.url, min_size=10, max_size=10, init=init)
+        async def keep_session(_conn: Any) -> None:
+            """As clientbook's pool: no reset query on release (store/direct.py)."""
+
+        self.pool = await asyncpg.create_pool(
+            self.url, min_size=10, max_size=10, init=init, reset=keep_session
+        )
 
     async def get_one(self, client_id: str) -> dict[str, Any] | None:
         async with self.pool.acquire() as conn, conn.transaction(readonly=True):
