@@ -16,19 +16,29 @@ from tests.api.support import BASE, create, get, put
 from tests.factories import Tenant
 
 
-def close_hot_path_connections(engine: sa.Engine) -> int:
-    """What a restart does to the servers' pooled connections: the server closes them."""
+def _hot_path_backends(engine: sa.Engine, what: str, where: str = "") -> int:
+    """`what` (an aggregate) over the servers' hot-path connections to this database."""
     if is_sqlite(engine):
         return 0
     with engine.connect() as conn:
-        closed = conn.execute(
+        found = conn.execute(
             sa.text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND application_name = :name"
+                f"SELECT {what} FROM pg_stat_activity WHERE datname = current_database()"
+                f" AND application_name = :name{where}"
             ),
             {"name": APPLICATION_NAME},
         ).scalar_one()
-    return int(closed)
+    return int(found)
+
+
+def close_hot_path_connections(engine: sa.Engine) -> int:
+    """What a restart does to the servers' pooled connections: the server closes them."""
+    return _hot_path_backends(engine, "count(pg_terminate_backend(pid))")
+
+
+def open_transactions(engine: sa.Engine) -> int:
+    """The hot path's connections that sit inside a transaction (holding its locks)."""
+    return _hot_path_backends(engine, "count(*)", " AND state LIKE 'idle in transaction%'")
 
 
 def test_every_hot_route_answers_after_the_database_closed_its_connections(
@@ -45,21 +55,6 @@ def test_every_hot_route_answers_after_the_database_closed_its_connections(
     close_hot_path_connections(engine)
     response = http.post(BASE, json={"first_name": "New"}, headers=tenant.headers())
     assert response.status_code == 201
-
-
-def open_transactions(engine: sa.Engine) -> int:
-    """The hot path's connections that sit inside a transaction (holding its locks)."""
-    if is_sqlite(engine):
-        return 0
-    with engine.connect() as conn:
-        found = conn.execute(
-            sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND application_name = :name AND state LIKE 'idle in transaction%'"
-            ),
-            {"name": APPLICATION_NAME},
-        ).scalar_one()
-    return int(found)
 
 
 def test_a_failed_write_leaves_its_connection_idle_and_the_client_writable(

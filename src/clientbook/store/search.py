@@ -91,6 +91,7 @@ class _Shape:
 
 
 def _param(name: str) -> sa.BindParameter[Any]:
+    """A bound parameter; it takes the type of the column it is compared with."""
     return sa.bindparam(name)
 
 
