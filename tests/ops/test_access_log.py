@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +21,26 @@ ACCESS = "clientbook.access"
 
 def _lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     return [json.loads(r.getMessage()) for r in caplog.records if r.name == ACCESS]
+
+
+def test_each_line_carries_the_utc_time_of_its_request_to_the_microsecond(
+    asgi_client: TestClient, tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The date and time are formatted once a second (api/access_log.py): each line must
+    # still carry its own instant, in UTC, as YYYY-MM-DDTHH:MM:SS.ffffffZ.
+    before = datetime.now(UTC).replace(tzinfo=None)
+    with caplog.at_level("INFO", logger=ACCESS):
+        for _ in range(3):
+            asgi_client.get(BASE, headers=tenant.headers())
+    after = datetime.now(UTC).replace(tzinfo=None)
+
+    stamps = [line["ts"] for line in _lines(caplog)]
+    assert len(stamps) == 3
+    moments = [datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ") for ts in stamps]
+    assert all(len(ts) == len("2026-01-01T00:00:00.000000Z") for ts in stamps)
+    assert before - timedelta(milliseconds=1) <= moments[0]
+    assert moments == sorted(moments)
+    assert moments[-1] <= after + timedelta(milliseconds=1)
 
 
 def test_one_line_per_request_with_route_template_and_business(
