@@ -53,6 +53,7 @@ EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
             "ix_clients_business_uid_normalized_phone_live",
         ),
         "search_term (substring)": ("ix_clients_search_trgm_live",),
+        "search_by=updated_at": ("ix_clients_business_uid_updated_at_modified_live",),
     },
     "sqlite": {
         "search_by=email": ("uq_clients_business_uid_email_live",),
@@ -62,6 +63,10 @@ EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
             "ix_clients_business_uid_normalized_phone_live",
         ),
         "search_term (substring)": ("ix_clients_business_uid_created_at_id_live",),
+        # The changed clients' keys from that index alone (no read of their rows).
+        "search_by=updated_at": (
+            "COVERING INDEX ix_clients_business_uid_updated_at_modified_live",
+        ),
     },
 }
 

@@ -83,3 +83,31 @@ def test_rows_keep_their_types_through_the_union(engine: sa.Engine, tenant: Tena
     assert view.client.tags == ["vip", "new"]
     assert view.client.opt_in is True
     assert view.client.updated_at == T
+
+
+def test_many_changed_clients_page_in_creation_order_whatever_their_change_order(
+    engine: sa.Engine, tenant: Tenant
+) -> None:
+    """More clients changed since T than a page holds: each page is the next ones in
+    creation order (not in the order they were changed), then those created from T."""
+    minute = timedelta(minutes=1)
+    changed = [
+        # Created before T, changed after it in the reverse order of their creation.
+        _row(tenant.business_uid, n, created=T - (100 - n) * minute, updated=T + (60 - n) * minute)
+        for n in range(40)
+    ]
+    unchanged = [
+        _row(tenant.business_uid, n, created=T - (100 - n) * minute, updated=T - minute)
+        for n in range(40, 50)
+    ]
+    created_after = [
+        _row(tenant.business_uid, n, created=T + (n - 49) * minute, updated=T + (n - 49) * minute)
+        for n in range(50, 55)
+    ]
+    with transaction(engine, write=True) as conn:
+        conn.execute(clients.insert(), [*changed, *unchanged, *created_after])
+    expected = [f"u{n:015d}" for n in [*range(40), *range(50, 55)]]
+
+    pages = [_ids(engine, tenant.business_uid, offset=o, limit=10) for o in range(0, 50, 10)]
+    assert pages == [expected[o : o + 10] for o in range(0, 50, 10)]
+    assert _ids(engine, tenant.business_uid, offset=0, limit=100) == expected

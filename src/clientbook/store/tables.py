@@ -153,11 +153,16 @@ clients = sa.Table(
         for column in ("phone_digits", "normalized_phone", "updated_at")
     ),
     # Live clients changed since their creation: `updated_at >= T` in creation order
-    # reads these plus the creation-order index from T on (migration 0003).
+    # reads these plus the creation-order index from T on (migration 0003). The index
+    # alone answers the first step (migration 0004): the creation keys are in it, and
+    # deleted_at (always NULL here) lets SQLite count it as covering.
     sa.Index(
         "ix_clients_business_uid_updated_at_modified_live",
         "business_uid",
         "updated_at",
+        "created_at",
+        "id",
+        "deleted_at",
         sqlite_where=sa.text("deleted_at IS NULL AND updated_at > created_at"),
         postgresql_where=sa.text("deleted_at IS NULL AND updated_at > created_at"),
     ),
