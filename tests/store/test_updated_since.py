@@ -111,3 +111,32 @@ def test_many_changed_clients_page_in_creation_order_whatever_their_change_order
     pages = [_ids(engine, tenant.business_uid, offset=o, limit=10) for o in range(0, 50, 10)]
     assert pages == [expected[o : o + 10] for o in range(0, 50, 10)]
     assert _ids(engine, tenant.business_uid, offset=0, limit=100) == expected
+
+
+def test_changed_clients_far_down_the_creation_order_are_found(
+    engine: sa.Engine, tenant: Tenant
+) -> None:
+    """The first step reads a bounded number of the older clients (search.WALK_PER_ROW
+    a row asked for); changed clients created after all of those are found all the same."""
+    minute = timedelta(minutes=1)
+    older = search.WALK_PER_ROW * 3
+    rows = [
+        _row(tenant.business_uid, n, created=T - (1000 - n) * minute, updated=T - minute)
+        for n in range(older)
+    ]
+    rows += [
+        _row(tenant.business_uid, n, created=T - (1000 - n) * minute, updated=T + minute)
+        for n in range(older, older + 3)
+    ]
+    rows.append(_row(tenant.business_uid, 999, created=T, updated=T))
+    with transaction(engine, write=True) as conn:
+        conn.execute(clients.insert(), rows)
+    changed = [f"u{n:015d}" for n in range(older, older + 3)]
+
+    assert _ids(engine, tenant.business_uid, offset=0, limit=1) == changed[:1]
+    assert _ids(engine, tenant.business_uid, offset=1, limit=2) == changed[1:]
+    assert _ids(engine, tenant.business_uid, offset=0, limit=25) == [*changed, "u000000000000999"]
+    # Other filters hold in both steps.
+    assert _ids(engine, tenant.business_uid, offset=0, limit=1, updated_until=T) == [
+        "u000000000000999"
+    ]
