@@ -116,11 +116,11 @@ def _loopback(url: str) -> str:
     return url
 
 
-def _recreate(admin_url: str, *, drop_only: bool) -> None:
+def _recreate(admin_url: str, *, drop_only: bool, name: str = PG_DATABASE) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         if not drop_only:
-            conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+            conn.execute(f"CREATE DATABASE {name}")
 
 
 def _bench_database(

@@ -22,11 +22,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 
 from bench import seed
-from bench.run import PG_ADMIN_URL, _loopback
+from bench.run import PG_ADMIN_URL, _loopback, _recreate
 from clientbook.store import search
 from clientbook.store.engine import create_engine, is_sqlite
 from clientbook.store.tables import clients
@@ -73,19 +72,12 @@ def _backend(backend: str, args: argparse.Namespace, edits: list[int]) -> list[d
         if backend == "sqlite":
             return _measure(f"sqlite:///{tmp}/bench.db", args, edits)
         admin = _loopback(args.pg_admin_url)
-        _recreate(admin, drop_only=False)
+        _recreate(admin, drop_only=False, name=PG_DATABASE)
         try:
             url = sa.make_url(admin).set(database=PG_DATABASE)
             return _measure(url.render_as_string(hide_password=False), args, edits)
         finally:
-            _recreate(admin, drop_only=True)
-
-
-def _recreate(admin_url: str, *, drop_only: bool) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+            _recreate(admin, drop_only=True, name=PG_DATABASE)
 
 
 def _measure(url: str, args: argparse.Namespace, edits: list[int]) -> list[dict[str, Any]]:
