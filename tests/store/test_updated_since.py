@@ -66,6 +66,10 @@ def test_clients_changed_after_t_come_first_in_creation_order(
     # With an upper bound too.
     bounded = _ids(engine, tenant.business_uid, offset=0, limit=25, updated_until=T + hour)
     assert bounded == ["u000000000000001", "u000000000000003", "u000000000000004"]
+    # With a search term (its expression is checked on the older clients read first).
+    for limit in (1, 25):
+        found = _ids(engine, tenant.business_uid, offset=0, limit=limit, substring="%c3%")
+        assert found == ["u000000000000003"]
 
 
 def test_rows_keep_their_types_through_the_union(engine: sa.Engine, tenant: Tenant) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql import util as sql_util
+from sqlalchemy.sql import visitors
 
 from clientbook.domain.model import Client, ClientView, SourceRecord
 from clientbook.store.tables import clients, search_text, source_records
@@ -185,8 +186,13 @@ def _first_changed(
        itself, the planner walks the creation order up to `since` hoping to meet them
        early (seconds at a million clients).
     """
+    assert query.whereclause is not None  # the business and liveness, at least
+    # The walk reads the columns `query` filters on (and the keys), so that its
+    # conditions can be re-pointed at the walk's own.
+    needed = {c for c in visitors.iterate(query.whereclause) if isinstance(c, sa.Column)}
+    needed |= {clients.c.created_at, clients.c.id}
     walk = (
-        sa.select(*_COLUMNS)
+        sa.select(*[c for c in _COLUMNS if c in needed])
         .where(
             clients.c.business_uid == _param("business_uid"),
             clients.c.deleted_at.is_(None),
@@ -196,7 +202,6 @@ def _first_changed(
         .limit(_param("walk"))
         .subquery("walk")
     )
-    assert query.whereclause is not None  # the business and liveness, at least
     walked = (
         sa.select(walk.c.created_at, walk.c.id)
         .where(sql_util.ClauseAdapter(walk).traverse(query.whereclause))
