@@ -190,6 +190,35 @@ def test_same_email_as_a_live_client_is_409_case_insensitively(http: Any, tenant
     assert response.json()["error_code"] == "conflict"
 
 
+def test_a_refused_create_writes_none_of_its_rows(
+    http: Any, tenant: Tenant, engine: sa.Engine
+) -> None:
+    """A create is its four rows (client, source record, matter, client token) or none:
+    on PostgreSQL they are one statement outside any transaction (store/direct.py)."""
+    create(http, tenant, email="taken@example.com")
+
+    def rows() -> dict[str, int]:
+        counts = {}
+        with engine.connect() as conn:
+            for table in ("clients", "source_records", "matters"):
+                counts[table] = conn.execute(
+                    sa.text(f"SELECT count(*) FROM {table} WHERE business_uid = :b"),
+                    {"b": tenant.business_uid},
+                ).scalar_one()
+            counts["tokens"] = conn.execute(
+                sa.text("SELECT count(*) FROM tokens WHERE kind = 'client' AND business_uid = :b"),
+                {"b": tenant.business_uid},
+            ).scalar_one()
+        return counts
+
+    before = rows()
+    assert before == {"clients": 1, "source_records": 1, "matters": 1, "tokens": 1}
+    taken = post(http, tenant, {"first_name": "Bob", "email": "TAKEN@example.com"})
+    invalid = post(http, tenant, {"first_name": "Bob", "email": "not an email"})
+    assert (taken.status_code, invalid.status_code) == (409, 422)
+    assert rows() == before
+
+
 def test_same_email_in_another_business_is_fine(
     http: Any, tenant: Tenant, engine: sa.Engine, settings: Settings
 ) -> None:

@@ -70,3 +70,11 @@ def test_a_failed_write_leaves_its_connection_idle_and_the_client_writable(
     assert put(http, tenant, client["id"], {"last_name": "Kept"}).status_code == 200
     assert get(http, tenant, client["id"])["last_name"] == "Kept"
     assert open_transactions(engine) == 0
+    # POST runs outside a transaction on PostgreSQL: its refusals leave none open either.
+    create(http, tenant, email="kept@example.com")
+    for body, status in (
+        ({"first_name": ""}, 422),
+        ({"first_name": "B", "email": "kept@example.com"}, 409),
+    ):
+        assert http.post(BASE, json=body, headers=tenant.headers()).status_code == status
+    assert open_transactions(engine) == 0

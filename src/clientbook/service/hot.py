@@ -158,7 +158,8 @@ async def create_client(
     a client token, written in one transaction; the live-email index refuses a taken
     email (409) however many requests race for it."""
     business_uid = await _acting_business(store, access, on_behalf_of=on_behalf_of)
-    async with store.writing() as tx:
+    # Its reads (the business, the staff member) only decide; its rows are one statement.
+    async with store.writing_once() as tx:
         business = await tx.business(access)
         if business is None:
             raise Unauthorized

@@ -109,6 +109,12 @@ class DirectStore(Protocol):
     async def refresh(self) -> None: ...
     def reading(self) -> AbstractAsyncContextManager[Transaction]: ...
     def writing(self) -> AbstractAsyncContextManager[Transaction]: ...
+    def writing_once(self) -> AbstractAsyncContextManager[Transaction]:
+        """For a unit whose reads only decide whether to write and whose write is one
+        `create`: on PostgreSQL that is one statement, atomic and durable as it ends, so
+        no transaction is needed around it (no BEGIN and COMMIT round trips); on SQLite
+        the unit takes its writer's turn as ever."""
+        ...
 
 
 def open_store(url: str, *, writer_lock: threading.RLock | None, pool_size: int) -> DirectStore:
@@ -383,6 +389,9 @@ class SqliteStore:
         async with connections.writes.unit() as db:
             yield SqliteTransaction(db)
 
+    def writing_once(self) -> AbstractAsyncContextManager[Transaction]:
+        return self.writing()
+
 
 # PostgreSQL --------------------------------------------------------------------------
 
@@ -488,6 +497,11 @@ class PostgresStore:
         # A GET one is a single statement: its own snapshot, no transaction needed.
         async with (await self._pools.get()).acquire() as conn:
             yield PostgresTransaction(conn)
+
+    def writing_once(self) -> AbstractAsyncContextManager[Transaction]:
+        # Each statement commits on its own: no BEGIN and COMMIT round trips. Inside a
+        # READ COMMITTED transaction the reads would not hold anything more either.
+        return self.reading()
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[Transaction]:
