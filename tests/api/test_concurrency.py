@@ -7,7 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx2 as httpx
+import pytest
+import sqlalchemy as sa
 
+from clientbook.store import direct
+from clientbook.store.engine import is_sqlite
 from tests.api.support import BASE, create, get
 from tests.factories import Tenant
 
@@ -86,3 +90,43 @@ def test_concurrent_puts_of_the_same_email_on_different_clients_give_exactly_one
     emails = [get(served_client, tenant, client_id)["email"] for client_id in clients]
     assert emails.count("Race@Example.com") == 1
     assert get(served_client, tenant, winners[0])["email"] == "Race@Example.com"
+
+
+def test_a_write_landing_between_a_puts_read_and_its_write_is_kept(
+    asgi_client: Any, tenant: Tenant, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a PUT reads its row unlocked and writes it only while it is the
+    version read (store/direct.py): here another connection changes the row right after
+    that read, so the write finds it changed, reads again and applies the request to
+    what is there now. On SQLite the writer's turn keeps any write from landing there."""
+    client = create(asgi_client, tenant, address="Before")
+    read = direct.PostgresTransaction.locked
+    landed: list[str] = []
+
+    async def read_then_another_write(
+        tx: direct.PostgresTransaction, access: direct.Access, client_id: str
+    ) -> Any:
+        found = await read(tx, access, client_id)
+        if tx.optimistic and not landed:
+            with engine.begin() as conn:
+                conn.execute(
+                    sa.text("UPDATE clients SET address = 'Other', updated_at = now()"
+                            " WHERE business_uid = :b AND id = :id"),
+                    {"b": tenant.business_uid, "id": client_id},
+                )  # fmt: skip
+            landed.append(client_id)
+        return found
+
+    monkeypatch.setattr(direct.PostgresTransaction, "locked", read_then_another_write)
+    response = asgi_client.put(
+        f"{BASE}/{client['id']}", json={"last_name": "Mine"}, headers=tenant.headers()
+    )
+
+    assert response.status_code == 200
+    assert response.json()["data"]["client"]["address"] == (
+        "Before" if is_sqlite(engine) else "Other"
+    )
+    stored = get(asgi_client, tenant, client["id"])
+    assert stored["last_name"] == "Mine"
+    assert stored["address"] == ("Before" if is_sqlite(engine) else "Other")
+    assert landed == ([] if is_sqlite(engine) else [client["id"]])

@@ -31,7 +31,7 @@ from clientbook.errors import (
 )
 from clientbook.service import common
 from clientbook.store.clients import EmailTaken
-from clientbook.store.direct import Access, DirectStore, NewRows
+from clientbook.store.direct import Access, DirectStore, NewRows, RowChanged, Transaction
 from clientbook.store.direct_sql import CLIENT_COLUMNS, SOURCE_COLUMNS
 from clientbook.store.principals import TokenRecord
 
@@ -39,6 +39,8 @@ EMAIL_TAKEN_ON_CREATE = "Client already exist"
 EMAIL_TAKEN_ON_UPDATE = "Validation failed: Email has already been taken"
 # Columns every new client row sets besides the validated ones.
 _STAMPED = ("business_uid", "id", "created_at", "updated_at")
+# A PUT reads and writes its row optimistically this many times less one, then locks it.
+UPDATE_TRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,36 +111,67 @@ async def update_client(
     """PUT /clients/{id}: contract 5.4, applied whole or not at all.
 
     `body` is the parsed JSON object, or the 415/400/422 it earned (raised in its turn).
+    A try that finds its row written by another request since it read it wrote nothing
+    (store.updating): it reads again and applies the request to what is there now.
     """
     business_uid = await _acting_business(store, access, on_behalf_of=on_behalf_of)
-    async with store.writing() as tx:
-        found = await tx.locked(access, client_id)
-        business = found[1] if found else await tx.business(access)
-        if business is None:
-            raise Unauthorized
-        await admit(business_uid)
-        if isinstance(body, AppError):
-            raise body
-        request = parse_update(body, opt_in_enabled=business.opt_in_enabled)
-        staff_id = request.staff_id
-        if staff_id is not None and not await tx.staff_exists(business_uid, staff_id):
-            raise ValidationFailed("staff_id", "is invalid")
-        if found is None:
-            raise EntityNotFound
-        stored = found[0]
-        changes = plan_update(stored, request, country=business.country)
-        if not changes:
-            return Updated(body={"client": representations.update(stored)}, ignored=request.ignored)
-        email = changes.get("email")
-        if email is not None and await tx.email_taken(business_uid, email, client_id):
-            raise Conflict(EMAIL_TAKEN_ON_UPDATE)
-        changes["updated_at"] = now
+    admitted = False
+
+    async def admit_once(uid: str) -> None:  # a request counts once, however many tries
+        nonlocal admitted
+        if not admitted:
+            admitted = True
+            await admit(uid)
+
+    for attempt in range(UPDATE_TRIES):
         try:
-            await tx.update(business_uid, client_id, changes)
-        except EmailTaken:
-            raise Conflict(EMAIL_TAKEN_ON_UPDATE) from None
-    # The row was locked for the transaction (FOR UPDATE / BEGIN IMMEDIATE): what we
-    # read plus what we wrote is what is stored.
+            async with store.updating(last_try=attempt == UPDATE_TRIES - 1) as tx:
+                return await _update(
+                    tx, access=access, business_uid=business_uid, client_id=client_id,
+                    body=body, now=now, admit=admit_once,
+                )  # fmt: skip
+        except RowChanged:
+            continue
+    raise AssertionError("the last try locks the row: it cannot find it changed")
+
+
+async def _update(
+    tx: Transaction,
+    *,
+    access: Access,
+    business_uid: str,
+    client_id: str,
+    body: dict[str, Any] | AppError,
+    now: datetime,
+    admit: Admit,
+) -> Updated:
+    found = await tx.locked(access, client_id)
+    business = found[1] if found else await tx.business(access)
+    if business is None:
+        raise Unauthorized
+    await admit(business_uid)
+    if isinstance(body, AppError):
+        raise body
+    request = parse_update(body, opt_in_enabled=business.opt_in_enabled)
+    staff_id = request.staff_id
+    if staff_id is not None and not await tx.staff_exists(business_uid, staff_id):
+        raise ValidationFailed("staff_id", "is invalid")
+    if found is None:
+        raise EntityNotFound
+    stored = found[0]
+    changes = plan_update(stored, request, country=business.country)
+    if not changes:
+        return Updated(body={"client": representations.update(stored)}, ignored=request.ignored)
+    email = changes.get("email")
+    if email is not None and await tx.email_taken(business_uid, email, client_id):
+        raise Conflict(EMAIL_TAKEN_ON_UPDATE)
+    changes["updated_at"] = now
+    try:
+        await tx.update(business_uid, client_id, changes)
+    except EmailTaken:
+        raise Conflict(EMAIL_TAKEN_ON_UPDATE) from None
+    # The row was locked (FOR UPDATE / BEGIN IMMEDIATE), or written only as the version
+    # read: what we read plus what we wrote is what is stored.
     updated = dataclasses.replace(stored, **changes)
     return Updated(body={"client": representations.update(updated)}, ignored=request.ignored)
 

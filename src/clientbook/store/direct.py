@@ -98,6 +98,10 @@ class Transaction(Protocol):
     async def create(self, new: NewRows) -> None: ...
 
 
+class RowChanged(Exception):
+    """An optimistic PUT found its row written since it read it: it wrote nothing."""
+
+
 class StaleConnection(Exception):
     """The server had closed the connection a unit was given, and the unit did nothing
     yet: after `refresh`, the unit can run again."""
@@ -109,6 +113,13 @@ class DirectStore(Protocol):
     async def refresh(self) -> None: ...
     def reading(self) -> AbstractAsyncContextManager[Transaction]: ...
     def writing(self) -> AbstractAsyncContextManager[Transaction]: ...
+    def updating(self, *, last_try: bool) -> AbstractAsyncContextManager[Transaction]:
+        """PUT's unit. On PostgreSQL `locked` reads the row unlocked with its version and
+        `update` writes only while the row is still that version, else raises
+        RowChanged (nothing written: try again); no transaction, two round trips. The
+        last try, and every SQLite unit, locks the row in a transaction instead."""
+        ...
+
     def writing_once(self) -> AbstractAsyncContextManager[Transaction]:
         """For a unit whose reads only decide whether to write and whose write is one
         `create`: on PostgreSQL that is one statement, atomic and durable as it ends, so
@@ -392,6 +403,9 @@ class SqliteStore:
     def writing_once(self) -> AbstractAsyncContextManager[Transaction]:
         return self.writing()
 
+    def updating(self, *, last_try: bool) -> AbstractAsyncContextManager[Transaction]:
+        return self.writing()  # the writer's turn is the lock
+
 
 # PostgreSQL --------------------------------------------------------------------------
 
@@ -401,9 +415,35 @@ class PostgresTransaction(_Statements):
 
     dialect = sql.POSTGRES
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, *, optimistic: bool = False) -> None:
         self.conn = conn
         self.fresh = True  # no statement has run on the connection yet
+        self.optimistic = optimistic
+        self.version: str | None = None  # of the row `locked` read, when optimistic
+
+    async def locked(self, access: Access, client_id: str) -> tuple[Client, Business] | None:
+        if not self.optimistic:
+            return await super().locked(access, client_id)
+        params = {**access.params(), "client_id": _uid(client_id)}
+        row = await self._first(sql.versioned(access.token.kind), params)
+        if row is None:
+            return None
+        self.version = row[-1]
+        return self._client(row), _business(row, _N)
+
+    async def update(self, business_uid: str, client_id: str, changes: dict[str, Any]) -> None:
+        if not self.optimistic:
+            return await super().update(business_uid, client_id, changes)
+        assert self.version is not None, "update() follows locked()"
+        params = {f"set_{name}": value for name, value in changes.items()}
+        params.update(business=_uid(business_uid), client_id=_uid(client_id), version=self.version)
+        statement = sql.update_versioned(tuple(changes))
+        try:
+            status = await self.conn.execute(statement.text, *statement.positional(params))
+        except asyncpg.UniqueViolationError as error:
+            raise EmailTaken from error
+        if status == "UPDATE 0":
+            raise RowChanged
 
     async def _first(self, statement: sql.Statement, params: dict[str, Any]) -> Any:
         with self._first_may_find_it_dead():
@@ -502,6 +542,14 @@ class PostgresStore:
         # Each statement commits on its own: no BEGIN and COMMIT round trips. Inside a
         # READ COMMITTED transaction the reads would not hold anything more either.
         return self.reading()
+
+    def updating(self, *, last_try: bool) -> AbstractAsyncContextManager[Transaction]:
+        return self.writing() if last_try else self._optimistic()
+
+    @asynccontextmanager
+    async def _optimistic(self) -> AsyncIterator[Transaction]:
+        async with (await self._pools.get()).acquire() as conn:
+            yield PostgresTransaction(conn, optimistic=True)
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[Transaction]:

@@ -140,14 +140,24 @@ def view(dialect: Dialect, kind: str) -> Statement:
 def locked(dialect: Dialect, kind: str) -> Statement:
     """PUT's read: the live client (locked on PostgreSQL) with its business's settings,
     when the token may write to the business."""
+    return _render(dialect, _put_read(dialect, kind) + dialect.lock)
+
+
+@functools.cache
+def versioned(kind: str) -> Statement:
+    """PUT's optimistic read (PostgreSQL): as `locked`, without the lock, with the row's
+    version last (xmin: every write of the row gives it a new one)."""
+    return _render(POSTGRES, _put_read(POSTGRES, kind, also=", CAST(c.xmin AS text)"))
+
+
+def _put_read(dialect: Dialect, kind: str, *, also: str = "") -> str:
     columns = ", ".join(f"c.{name}" for name in CLIENT_COLUMNS)
     settings = ", ".join(f"b.{name} AS b_{name}" for name in BUSINESS_COLUMNS)
-    return _render(
-        dialect,
-        f"SELECT {columns}, {settings}"
+    return (
+        f"SELECT {columns}, {settings}{also}"
         " FROM clients c JOIN businesses b ON b.uid = c.business_uid"
         " WHERE c.business_uid = :business AND c.id = :client_id AND c.deleted_at IS NULL"
-        f" AND {_authorised(dialect, kind)}{_member(kind)}{dialect.lock}",
+        f" AND {_authorised(dialect, kind)}{_member(kind)}"
     )
 
 
@@ -177,6 +187,17 @@ def update(dialect: Dialect, columns: tuple[str, ...]) -> Statement:
     return _render(
         dialect,
         f"UPDATE clients SET {assignments} WHERE business_uid = :business AND id = :client_id",
+    )
+
+
+@functools.cache
+def update_versioned(columns: tuple[str, ...]) -> Statement:
+    """PUT's optimistic write (PostgreSQL): only while the row is the version read."""
+    assignments = ", ".join(f"{name} = :set_{name}" for name in columns)
+    return _render(
+        POSTGRES,
+        f"UPDATE clients SET {assignments} WHERE business_uid = :business AND id = :client_id"
+        " AND CAST(xmin AS text) = :version",
     )
 
 
