@@ -178,6 +178,15 @@ def _uid(value: str | None) -> str | None:
     return value.replace("\x00", "\ufffd") if value is not None else None
 
 
+def _update_params(business_uid: str, client_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of an UPDATE of these columns (`set_<column>`) of one client."""
+    unknown = set(changes) - set(sql.CLIENT_COLUMNS)
+    assert not unknown, f"not client columns: {unknown}"
+    params = {f"set_{name}": value for name, value in changes.items()}
+    params.update(business=_uid(business_uid), client_id=_uid(client_id))
+    return params
+
+
 def _business(row: Sequence[Any], start: int) -> Business:
     uid, directory_uid, name, country, opt_in_enabled = row[start : start + 5]
     return Business(uid, directory_uid, name, country, bool(opt_in_enabled))
@@ -255,10 +264,7 @@ class _Statements:
         return await self._first(sql.email_taken(self.dialect), params) is not None
 
     async def update(self, business_uid: str, client_id: str, changes: dict[str, Any]) -> None:
-        unknown = set(changes) - set(sql.CLIENT_COLUMNS)
-        assert not unknown, f"not client columns: {unknown}"
-        params = {f"set_{name}": value for name, value in changes.items()}
-        params.update(business=_uid(business_uid), client_id=_uid(client_id))
+        params = _update_params(business_uid, client_id, changes)
         await self._write(sql.update(self.dialect, tuple(changes)), self._values(params))
 
     async def create(self, new: NewRows) -> None:
@@ -435,8 +441,7 @@ class PostgresTransaction(_Statements):
         if not self.optimistic:
             return await super().update(business_uid, client_id, changes)
         assert self.version is not None, "update() follows locked()"
-        params = {f"set_{name}": value for name, value in changes.items()}
-        params.update(business=_uid(business_uid), client_id=_uid(client_id), version=self.version)
+        params = {**_update_params(business_uid, client_id, changes), "version": self.version}
         statement = sql.update_versioned(tuple(changes))
         try:
             status = await self.conn.execute(statement.text, *statement.positional(params))
