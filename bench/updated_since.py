@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bench.updated_since", description=__doc__)
     parser.add_argument("--clients", type=int, default=1_000_000,
                         help="clients of the big business (default 1,000,000)")  # fmt: skip
-    parser.add_argument("--edits", default="0,10000,90000",
+    parser.add_argument("--edits", default="0,10000,100000",
                         help="edited clients in total at each measurement")  # fmt: skip
     parser.add_argument("--terms", type=int, default=10, help="terms per measurement")
     parser.add_argument("--repeat", type=int, default=3, help="searches per term")

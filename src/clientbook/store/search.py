@@ -64,7 +64,7 @@ def list_query(
         "limit": limit,
         "cut": offset + limit,
         "walk": min(WALK_PER_ROW * (offset + limit), MAX_WALK),
-        "all": 2**62,
+        "all": 2**62,  # no limit: the gathering's LIMIT when the walk fell short
     }
     return _statement(_Shape.of(filters)), params
 
