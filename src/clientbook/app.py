@@ -21,6 +21,7 @@ from clientbook import __version__, auth
 from clientbook.api import clients, docs, docs_ui, health, hot, ops, ratelimit, rendering
 from clientbook.api.access_log import AccessLogMiddleware
 from clientbook.api.middleware import EdgeMiddleware
+from clientbook.api.reads import ReadThreads
 from clientbook.api.state import AppState
 from clientbook.config import Settings
 from clientbook.errors import AppError, InvalidRequest, MethodNotAllowed, NotFound
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         engine=engine,
         key=key,
         direct=direct,
+        reads=ReadThreads(settings.read_threads),
         limiter=ratelimit.from_settings(settings),
     )
     app.include_router(health.router)

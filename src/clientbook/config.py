@@ -26,3 +26,6 @@ class Settings(BaseSettings):
     rate_limit_key_prefix: str = "clientbook"
     # Size of the SQLAlchemy connection pool per server process.
     pool_size: int = Field(default=10, ge=1)
+    # Read routes (list, search, merge candidates) running at once per server process;
+    # the others wait their turn (api/reads.py).
+    read_threads: int = Field(default=4, ge=1)

@@ -10,6 +10,7 @@ import httpx2 as httpx
 import pytest
 import sqlalchemy as sa
 
+from clientbook.config import Settings
 from clientbook.store import direct
 from clientbook.store.engine import is_sqlite
 from tests.api.support import BASE, create, get
@@ -135,3 +136,24 @@ def test_a_write_landing_between_a_puts_read_and_its_write_is_kept(
     assert stored["last_name"] == "Mine"
     assert stored["address"] == address
     assert len(landed) == (0 if is_sqlite(engine) else writes_between)
+
+
+def test_more_concurrent_list_requests_than_read_slots_all_get_their_page(
+    served_client: httpx.Client, tenant: Tenant
+) -> None:
+    # The server runs at most CLIENTBOOK_READ_THREADS (4) read routes at once: the others
+    # wait their turn and are answered, each with its own page.
+    created = [create(served_client, tenant, first_name=f"Page {n}")["id"] for n in range(6)]
+    requests = 6 * Settings(database_url="sqlite://").read_threads
+    barrier = threading.Barrier(requests, timeout=60)
+
+    def page(index: int) -> tuple[int, list[str]]:
+        barrier.wait()
+        params = {"page": str(index % len(created) + 1), "per_page": "1"}
+        response = served_client.get(BASE, params=params, headers=tenant.headers())
+        return response.status_code, [c["id"] for c in response.json()["data"]["clients"]]
+
+    with ThreadPoolExecutor(max_workers=requests) as pool:
+        answers = list(pool.map(page, range(requests)))
+
+    assert answers == [(200, [created[i % len(created)]]) for i in range(requests)]

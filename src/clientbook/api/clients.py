@@ -24,8 +24,12 @@ def create_client(request: Request) -> Response:
 
 
 @router.get("/clients", **docs.LIST)
-def list_clients(request: Request) -> Response:
+async def list_clients(request: Request) -> Response:
     """Lists live clients in creation order, filtered and paged (contract 5.2)."""
+    return await edge.state(request).reads.run(_list_clients, request)
+
+
+def _list_clients(request: Request) -> Response:
     with edge.unit(request, write=False) as (conn, principal):
         query = listing.parse_list_query(request.query_params)
         data = service.list_clients(conn, principal=principal, query=query)
@@ -43,8 +47,12 @@ def bulk_update_opt_in(request: Request, raw: RawBody) -> Response:
 
 
 @router.get("/clients/merges/possible_merge_master", **docs.POSSIBLE_MERGE_MASTER)
-def possible_merge_master(request: Request) -> Response:
+async def possible_merge_master(request: Request) -> Response:
     """Of the given clients, those that may be a merge master (at most one matter)."""
+    return await edge.state(request).reads.run(_possible_merge_master, request)
+
+
+def _possible_merge_master(request: Request) -> Response:
     with edge.unit(request, write=False) as (conn, principal):
         data = service.possible_merge_masters(
             conn, principal=principal, params=request.query_params

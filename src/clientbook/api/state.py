@@ -1,5 +1,5 @@
-"""What the app holds for its routes: settings, the engine, the hot path's store and the
-signing key."""
+"""What the app holds for its routes: settings, the engine, the hot path's store, the
+read routes' slots and the signing key."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from clientbook.api.metrics import Metrics
 from clientbook.api.ratelimit import RateLimit
+from clientbook.api.reads import ReadThreads
 from clientbook.config import Settings
 from clientbook.store.direct import DirectStore
 
@@ -19,5 +20,6 @@ class AppState:
     engine: sa.Engine
     key: str
     direct: DirectStore
+    reads: ReadThreads
     limiter: RateLimit | None = None
     metrics: Metrics = field(default_factory=Metrics)
