@@ -28,4 +28,4 @@ class Settings(BaseSettings):
     pool_size: int = Field(default=10, ge=1)
     # Read routes (list, search, merge candidates) running at once per server process;
     # the others wait their turn (api/reads.py).
-    read_threads: int = Field(default=4, ge=1)
+    read_threads: int = Field(default=2, ge=1)

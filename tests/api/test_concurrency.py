@@ -141,7 +141,7 @@ def test_a_write_landing_between_a_puts_read_and_its_write_is_kept(
 def test_more_concurrent_list_requests_than_read_slots_all_get_their_page(
     served_client: httpx.Client, tenant: Tenant
 ) -> None:
-    # The server runs at most CLIENTBOOK_READ_THREADS (4) read routes at once: the others
+    # The server runs at most CLIENTBOOK_READ_THREADS (2) read routes at once: the others
     # wait their turn and are answered, each with its own page.
     created = [create(served_client, tenant, first_name=f"Page {n}")["id"] for n in range(6)]
     requests = 6 * Settings(database_url="sqlite://").read_threads

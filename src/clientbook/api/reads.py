@@ -2,11 +2,12 @@
 
 They are synchronous (SQLAlchemy), so each runs in a worker thread. Left to the thread
 pool's 40 threads, 16 concurrent list requests on one worker each took 13.6 ms of CPU
-instead of 5 (SQLite, a million clients: threads contending for the GIL and for SQLite),
-and served 98 requests/s. At most `read_threads` of them at once (the others wait,
-without a thread) served 211-265 (docs/performance.md, sixth round). A read never waits
-on a lock for long (SQLite WAL readers do not block; PostgreSQL reads take no row locks),
-so a few slots cannot be held up by a slow writer. Write routes keep the default pool.
+instead of 4.5 one at a time (SQLite, a million clients: threads contending for the GIL
+and for SQLite), and the worker served 105-113 a second. With at most 2 at once (the
+others wait their turn, without a thread) it served 197-217; 4 slots served 166-184
+(docs/performance.md, sixth round). A read never waits on a lock for long (SQLite WAL
+readers do not block; PostgreSQL reads take no row locks), so a slot cannot be held up
+by a slow writer. The write routes keep the default pool.
 """
 
 from __future__ import annotations
