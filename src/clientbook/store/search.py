@@ -6,6 +6,7 @@ and 0002); docs/query-plans.md shows the plans.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from clientbook.domain.model import Client, ClientView, SourceRecord
 from clientbook.store.tables import clients, search_text, source_records
 
 _COLUMNS = [c for c in clients.c if c.name != "deleted_at"] + [clients.c.deleted_at]
+# A page's rows are read by position into Client (faster than by name).
+assert [c.name for c in _COLUMNS] == [f.name for f in dataclasses.fields(Client)]
 # `updated_at >= T` first reads this many older clients per row of the pages up to the
 # one asked for, hoping to find the changed ones among them (_first_changed).
 WALK_PER_ROW = 40
@@ -279,7 +282,7 @@ def list_clients(
         business_uid=business_uid, filters=filters, offset=offset, limit=limit
     )
     rows = conn.execute(statement, params).all()
-    found = [Client(**row._asdict()) for row in rows]
+    found = [Client(*row) for row in rows]
     sources = first_source_records(
         conn, business_uid=business_uid, client_ids=[c.id for c in found]
     )
@@ -292,7 +295,22 @@ def first_source_records(
     """Each client's first source record, in one query (a page has at most 100 clients)."""
     if not client_ids:
         return {}
-    rows = conn.execute(
+    params = {"business_uid": business_uid, "client_ids": list(client_ids)}
+    rows = conn.execute(_sources_statement(), params).all()
+    first: dict[str, SourceRecord] = {}
+    for row in rows:
+        if row.client_id not in first:
+            first[row.client_id] = SourceRecord(
+                uid=row.uid, name=row.name, url=row.url, channel=row.channel, campaign=row.campaign
+            )
+    return first
+
+
+@functools.cache
+def _sources_statement() -> sa.Select[Any]:
+    """The source records of some clients, oldest first: built once, with bound
+    parameters (building it each time was a third of a list request's CPU)."""
+    return (
         sa.select(
             source_records.c.client_id,
             source_records.c.uid,
@@ -302,15 +320,8 @@ def first_source_records(
             source_records.c.campaign,
         )
         .where(
-            source_records.c.business_uid == business_uid,
-            source_records.c.client_id.in_(client_ids),
+            source_records.c.business_uid == _param("business_uid"),
+            source_records.c.client_id.in_(sa.bindparam("client_ids", expanding=True)),
         )
         .order_by(source_records.c.created_at, source_records.c.uid)
-    ).all()
-    first: dict[str, SourceRecord] = {}
-    for row in rows:
-        if row.client_id not in first:
-            first[row.client_id] = SourceRecord(
-                uid=row.uid, name=row.name, url=row.url, channel=row.channel, campaign=row.campaign
-            )
-    return first
+    )
