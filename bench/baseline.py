@@ -59,6 +59,11 @@ def _tags(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
+def _in_order(matters: Any) -> list[Any]:
+    """Matters by (created_at, uid), sorted once read, as clientbook does (tables.py)."""
+    return sorted(matters, key=lambda m: (m["created_at"], m["uid"]))
+
+
 def _single(client: dict[str, Any], source: Any, matters: list[Any]) -> dict[str, Any]:
     return {
         "id": client["id"],
@@ -145,17 +150,20 @@ class Postgres:
                 return None
             source = await conn.fetchrow(
                 "SELECT uid, name, url, channel, campaign FROM source_records "
-                "WHERE business_uid = $1 AND client_id = $2 ORDER BY created_at, uid LIMIT 1",
+                "WHERE business_uid = $1 AND client_created_at = $2 AND client_id = $3 "
+                "ORDER BY created_at, uid LIMIT 1",
                 self.business,
+                client["created_at"],
                 client_id,
             )
             matters = await conn.fetch(
-                "SELECT uid, display_name, fields FROM matters "
-                "WHERE business_uid = $1 AND client_id = $2 ORDER BY created_at, uid",
+                "SELECT created_at, uid, display_name, fields FROM matters "
+                "WHERE business_uid = $1 AND client_created_at = $2 AND client_id = $3",
                 self.business,
+                client["created_at"],
                 client_id,
             )
-        return _single(dict(client), source, list(matters))
+        return _single(dict(client), source, _in_order(matters))
 
     async def put(self, client_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         changes["updated_at"] = datetime.utcnow()
@@ -206,19 +214,21 @@ class Sqlite:
             ).fetchone()
             if client is None:
                 return None
+            keys = (self.business, client["created_at"], client_id)
             source = db.execute(
                 "SELECT uid, name, url, channel, campaign FROM source_records "
-                "WHERE business_uid = ? AND client_id = ? ORDER BY created_at, uid LIMIT 1",
-                (self.business, client_id),
+                "WHERE business_uid = ? AND client_created_at = ? AND client_id = ? "
+                "ORDER BY created_at, uid LIMIT 1",
+                keys,
             ).fetchone()
             matters = db.execute(
-                "SELECT uid, display_name, fields FROM matters "
-                "WHERE business_uid = ? AND client_id = ? ORDER BY created_at, uid",
-                (self.business, client_id),
+                "SELECT created_at, uid, display_name, fields FROM matters "
+                "WHERE business_uid = ? AND client_created_at = ? AND client_id = ?",
+                keys,
             ).fetchall()
         finally:
             db.execute("COMMIT")
-        return _single(dict(client), source, matters)
+        return _single(dict(client), source, _in_order(matters))
 
     async def put(self, client_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         assert self.db is not None

@@ -35,9 +35,11 @@ CLIENT_COLUMNS = (
     "custom_field2", "custom_field3", "staff_id", "created_at", "updated_at", "deleted_at",
 )  # fmt: skip
 SOURCE_COLUMNS = (
-    "business_uid", "uid", "client_id", "name", "url", "channel", "campaign", "created_at",
+    "business_uid", "client_created_at", "client_id", "uid", "name", "url", "channel",
+    "campaign", "created_at",
 )  # fmt: skip
-MATTER_COLUMNS = ("business_uid", "uid", "client_id", "display_name", "fields", "created_at")
+MATTER_COLUMNS = ("business_uid", "created_at", "uid", "client_created_at", "client_id",
+                  "display_name", "fields")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +205,7 @@ def _sample_row(client: Client) -> dict[str, str]:
 def _related(client: Client, uids: Iterator[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     source = {
         "business_uid": client["business_uid"],
+        "client_created_at": client["created_at"],
         "uid": next(uids),
         "client_id": client["id"],
         "name": client["source"],
@@ -213,6 +216,7 @@ def _related(client: Client, uids: Iterator[str]) -> tuple[dict[str, Any], dict[
     }
     matter = {
         "business_uid": client["business_uid"],
+        "client_created_at": client["created_at"],
         "uid": next(uids),
         "client_id": client["id"],
         "display_name": f"{client['first_name']} {client['last_name']}",

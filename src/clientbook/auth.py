@@ -61,7 +61,7 @@ def sign(
     ttl: timedelta,
 ) -> Signed:
     """A new token; it is accepted once its record is stored (`issue`, or POST's insert)."""
-    jti = ids.new_uid() + ids.new_uid()
+    jti = ids.new_jti(now)
     expires = now + ttl
     claims: dict[str, Any] = {
         "iss": ISSUER,

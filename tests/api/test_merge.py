@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clientbook import admin, ids
-from clientbook.store.tables import matters, source_records
+from clientbook.store.tables import clients, matters, source_records
 from clientbook.store.uow import transaction
 from tests.api.support import BASE, create, error_of, get, put
 from tests.factories import Tenant, staff_member
@@ -30,10 +30,16 @@ def merge(http: Any, tenant: Tenant, to: str | None, sources: str | None, **kw: 
 def add_matter(engine: sa.Engine, tenant: Tenant, client_id: str) -> str:
     uid = ids.new_uid()
     with transaction(engine, write=True) as conn:
+        client_created_at = conn.execute(
+            sa.select(clients.c.created_at).where(
+                clients.c.business_uid == tenant.business_uid, clients.c.id == client_id
+            )
+        ).scalar_one()
         conn.execute(
             matters.insert().values(
                 business_uid=tenant.business_uid,
                 uid=uid,
+                client_created_at=client_created_at,
                 client_id=client_id,
                 display_name="Extra",
                 fields=[],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from clientbook import ids
 from clientbook.config import Settings
 from clientbook.store import migrate
 from clientbook.store.engine import create_engine
-from clientbook.store.tables import clients, metadata
+from clientbook.store.tables import clients, matters, metadata, source_records
 from tests import factories
 from tests.conftest import TEST_SECRET
 from tests.databases import fresh_database
@@ -153,5 +154,112 @@ def test_live_email_index_is_unique_ignoring_case(backend: str, tmp_path: Path) 
             with engine.begin() as conn:
                 conn.execute(clients.update().values(deleted_at=ids.utcnow()))
                 conn.execute(clients.insert().values(id="3" * 16, email="A@X.com", **row))
+        finally:
+            engine.dispose()
+
+
+def _rows(conn: sa.Connection, table: str, order: str) -> list[dict[str, object]]:
+    query = sa.text(f"SELECT * FROM {table} ORDER BY {order}")
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _seed_0004(conn: sa.Connection, created: list[datetime]) -> None:
+    """Two clients, each with a source record; three matters, one of them detached."""
+    old = sa.MetaData()
+    with warnings.catch_warnings():
+        for message in EXPRESSION_INDEX_WARNINGS:
+            warnings.filterwarnings("ignore", message=message)
+        names = ("directories", "businesses", "clients", "source_records", "matters")
+        table = {name: sa.Table(name, old, autoload_with=conn) for name in names}
+    business = {"business_uid": "b" * 16}
+    conn.execute(
+        table["directories"].insert(), {"uid": "d" * 16, "name": "d", "created_at": created[0]}
+    )
+    conn.execute(
+        table["businesses"].insert(),
+        {
+            "uid": "b" * 16,
+            "directory_uid": "d" * 16,
+            "name": "b",
+            "country": "US",
+            "opt_in_enabled": True,
+            "created_at": created[0],
+        },
+    )
+    for n, moment in enumerate(created):
+        conn.execute(
+            table["clients"].insert(),
+            {
+                **business,
+                "id": f"c{n}" * 8,
+                "status": "lead",
+                "tags": "[]",
+                "spam": False,
+                "created_at": moment,
+                "updated_at": moment,
+            },
+        )
+        conn.execute(
+            table["source_records"].insert(),
+            {
+                **business,
+                "uid": f"s{n}" * 8,
+                "client_id": f"c{n}" * 8,
+                "name": "web",
+                "created_at": moment,
+            },
+        )
+    owners = (("m0", "c0" * 8), ("m1", "c1" * 8), ("m2", "c1" * 8), ("m3", None))
+    for uid, client_id in owners:
+        conn.execute(
+            table["matters"].insert(),
+            {
+                **business,
+                "uid": uid * 8,
+                "client_id": client_id,
+                "display_name": "x",
+                "fields": "[]",
+                "created_at": created[1],
+            },
+        )
+
+
+def test_0005_keys_every_source_record_and_matter_by_its_clients_creation(
+    backend: str, tmp_path: Path
+) -> None:
+    """Upgrading fills `client_created_at` from each row's client (NULL for a detached
+    matter) and loses no row; downgrading keeps them too."""
+    created = [datetime(2025, 1, 1, 9, 0, 0, 123456), datetime(2025, 1, 2, 9, 0, 0, 654321)]
+    with fresh_database(backend, tmp_path, migrated=False) as url:
+        migrate.upgrade(url, "0004")
+        engine = create_engine(url, pool_size=1)
+        try:
+            with engine.begin() as conn:
+                _seed_0004(conn, created)
+            migrate.upgrade(url)
+            with engine.connect() as conn:
+                sources = conn.execute(
+                    sa.select(
+                        source_records.c.client_id, source_records.c.client_created_at
+                    ).order_by(source_records.c.uid)
+                ).all()
+                owners = conn.execute(
+                    sa.select(
+                        matters.c.uid, matters.c.client_id, matters.c.client_created_at
+                    ).order_by(matters.c.uid)
+                ).all()
+            assert sources == [("c0" * 8, created[0]), ("c1" * 8, created[1])]
+            assert owners == [
+                ("m0" * 8, "c0" * 8, created[0]),
+                ("m1" * 8, "c1" * 8, created[1]),
+                ("m2" * 8, "c1" * 8, created[1]),
+                ("m3" * 8, None, None),
+            ]
+            migrate.downgrade(url, "0004")
+            with engine.connect() as conn:
+                kept = [r["uid"] for r in _rows(conn, "source_records", "uid")]
+                matters_kept = [(r["uid"], r["client_id"]) for r in _rows(conn, "matters", "uid")]
+            assert kept == ["s0" * 8, "s1" * 8]
+            assert matters_kept == [(uid, client_id) for uid, client_id, _ in owners]
         finally:
             engine.dispose()

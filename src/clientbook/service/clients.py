@@ -31,16 +31,8 @@ def insert_new_client(
         conn, business_uid=business_uid, client_id=client_id, columns=new.columns, now=now
     )
     source = common.new_source_record(new)
-    client_store.create_source_record(
-        conn, business_uid=business_uid, record=source, client_id=client_id, now=now
-    )
-    client_store.create_matter(
-        conn,
-        business_uid=business_uid,
-        matter=common.default_matter(new),
-        client_id=client_id,
-        now=now,
-    )
+    client_store.create_source_record(conn, record=source, client=client, now=now)
+    client_store.create_matter(conn, matter=common.default_matter(new), client=client, now=now)
     return client, source
 
 

@@ -234,17 +234,19 @@ async def create_client(
             client={name: getattr(client, name) for name in (*new.columns, *_STAMPED)},
             source={
                 "business_uid": business_uid,
+                "client_created_at": now,
                 "client_id": client_id,
                 "created_at": now,
                 **{name: getattr(source, name) for name in SOURCE_COLUMNS},
             },
             matter={
                 "business_uid": business_uid,
+                "created_at": now,
                 "uid": matter.uid,
+                "client_created_at": now,
                 "client_id": client_id,
                 "display_name": matter.display_name,
                 "fields": matter.fields,
-                "created_at": now,
             },
             token={
                 "jti": signed.record.jti,

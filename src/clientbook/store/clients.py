@@ -49,18 +49,19 @@ _GET_SOURCE = (
     )
     .where(
         source_records.c.business_uid == sa.bindparam("business_uid"),
+        source_records.c.client_created_at == sa.bindparam("client_created_at"),
         source_records.c.client_id == sa.bindparam("client_id"),
     )
     .order_by(source_records.c.created_at, source_records.c.uid)
     .limit(1)
 )
-_GET_MATTERS = (
-    sa.select(matters.c.uid, matters.c.display_name, matters.c.fields)
-    .where(
-        matters.c.business_uid == sa.bindparam("business_uid"),
-        matters.c.client_id == sa.bindparam("client_id"),
-    )
-    .order_by(matters.c.created_at, matters.c.uid)
+# Not ordered in SQL (see tables.matters): sorted by (created_at, uid) once read.
+_GET_MATTERS = sa.select(
+    matters.c.created_at, matters.c.uid, matters.c.display_name, matters.c.fields
+).where(
+    matters.c.business_uid == sa.bindparam("business_uid"),
+    matters.c.client_created_at == sa.bindparam("client_created_at"),
+    matters.c.client_id == sa.bindparam("client_id"),
 )
 
 
@@ -74,10 +75,14 @@ def get_view(conn: sa.Connection, *, business_uid: str, client_id: str) -> Clien
 
 def view_of(conn: sa.Connection, *, client: Client) -> ClientView:
     """Join a client's source record and matters."""
-    keys = {"business_uid": client.business_uid, "client_id": client.id}
+    keys = {
+        "business_uid": client.business_uid,
+        "client_created_at": client.created_at,
+        "client_id": client.id,
+    }
     source_row = conn.execute(_GET_SOURCE, keys).first()
     source = None if source_row is None else SourceRecord(**source_row._asdict())
-    matter_rows = conn.execute(_GET_MATTERS, keys).all()
+    matter_rows = sorted(conn.execute(_GET_MATTERS, keys), key=lambda r: (r.created_at, r.uid))
     return ClientView(
         client=client,
         source=source,
@@ -158,13 +163,14 @@ def update_client(
 
 
 def create_source_record(
-    conn: sa.Connection, *, business_uid: str, record: SourceRecord, client_id: str, now: datetime
+    conn: sa.Connection, *, record: SourceRecord, client: Client, now: datetime
 ) -> None:
     conn.execute(
         source_records.insert().values(
-            business_uid=business_uid,
+            business_uid=client.business_uid,
+            client_created_at=client.created_at,
+            client_id=client.id,
             uid=record.uid,
-            client_id=client_id,
             name=record.name,
             url=record.url,
             channel=record.channel,
@@ -174,16 +180,15 @@ def create_source_record(
     )
 
 
-def create_matter(
-    conn: sa.Connection, *, business_uid: str, matter: Matter, client_id: str, now: datetime
-) -> None:
+def create_matter(conn: sa.Connection, *, matter: Matter, client: Client, now: datetime) -> None:
     conn.execute(
         matters.insert().values(
-            business_uid=business_uid,
+            business_uid=client.business_uid,
+            created_at=now,
             uid=matter.uid,
-            client_id=client_id,
+            client_created_at=client.created_at,
+            client_id=client.id,
             display_name=matter.display_name,
             fields=matter.fields,
-            created_at=now,
         )
     )

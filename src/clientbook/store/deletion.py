@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from clientbook.store.children import of_clients
 from clientbook.store.tables import clients, matters, source_records
 
 # Bound parameters per IN-list on SQLite: far below its variable limit (32766 since
@@ -45,14 +46,13 @@ def soft_delete_clients(
     for part in chunks(client_ids):
         conn.execute(
             matters.update()
-            .where(matters.c.business_uid == business_uid, matters.c.client_id.in_(part))
-            .values(client_id=None)
+            .where(of_clients(matters, business_uid=business_uid, client_ids=part))
+            .values(client_created_at=None, client_id=None)
         )
         conn.execute(
             source_records.update()
             .where(
-                source_records.c.business_uid == business_uid,
-                source_records.c.client_id.in_(part),
+                of_clients(source_records, business_uid=business_uid, client_ids=part),
                 source_records.c.deleted_at.is_(None),
             )
             .values(deleted_at=now)

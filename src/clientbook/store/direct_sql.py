@@ -125,10 +125,11 @@ def view(dialect: Dialect, kind: str) -> Statement:
         dialect,
         f"SELECT {columns},"
         f" (SELECT {array}({source}) FROM source_records s"
-        "   WHERE s.business_uid = c.business_uid AND s.client_id = c.id"
-        "   ORDER BY s.created_at, s.uid LIMIT 1) AS source_record,"
+        "   WHERE s.business_uid = c.business_uid AND s.client_created_at = c.created_at"
+        "   AND s.client_id = c.id ORDER BY s.created_at, s.uid LIMIT 1) AS source_record,"
         f" (SELECT {agg}({array}(m.created_at, m.uid, m.display_name, {dialect.matter_fields}))"
-        "   FROM matters m WHERE m.business_uid = c.business_uid AND m.client_id = c.id)"
+        "   FROM matters m WHERE m.business_uid = c.business_uid"
+        "   AND m.client_created_at = c.created_at AND m.client_id = c.id)"
         "   AS matter_list"
         " FROM clients c"
         " WHERE c.business_uid = :business AND c.id = :client_id AND c.deleted_at IS NULL"
@@ -202,9 +203,10 @@ def update_versioned(columns: tuple[str, ...]) -> Statement:
 
 
 # POST writes these rows; the tuples name the parameters (`<table>_<column>`).
-SOURCE_INSERT = ("business_uid", "uid", "client_id", "name", "url", "channel", "campaign",
-                 "created_at")  # fmt: skip
-MATTER_INSERT = ("business_uid", "uid", "client_id", "display_name", "fields", "created_at")
+SOURCE_INSERT = ("business_uid", "client_created_at", "client_id", "uid", "name", "url",
+                 "channel", "campaign", "created_at")  # fmt: skip
+MATTER_INSERT = ("business_uid", "created_at", "uid", "client_created_at", "client_id",
+                 "display_name", "fields")  # fmt: skip
 TOKEN_INSERT = ("jti", "kind", "subject_uid", "business_uid", "directory_uid", "issued_at",
                 "expires_at")  # fmt: skip
 

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clientbook.domain.model import Client
+from clientbook.store.children import of_clients
 from clientbook.store.deletion import chunks
 from clientbook.store.tables import clients, matters
 
@@ -41,7 +42,7 @@ def matter_counts(
     for part in chunks(client_ids):
         rows: Any = conn.execute(
             sa.select(matters.c.client_id, sa.func.count())
-            .where(matters.c.business_uid == business_uid, matters.c.client_id.in_(part))
+            .where(of_clients(matters, business_uid=business_uid, client_ids=part))
             .group_by(matters.c.client_id)
         )
         counts.update({client_id: int(count) for client_id, count in rows})
@@ -52,9 +53,14 @@ def move_matters(
     conn: sa.Connection, *, business_uid: str, from_ids: Sequence[str], to_id: str
 ) -> None:
     """Give the matters of `from_ids` to `to_id`."""
+    to_created_at = (
+        sa.select(clients.c.created_at)
+        .where(clients.c.business_uid == business_uid, clients.c.id == to_id)
+        .scalar_subquery()
+    )
     for part in chunks(from_ids):
         conn.execute(
             matters.update()
-            .where(matters.c.business_uid == business_uid, matters.c.client_id.in_(part))
-            .values(client_id=to_id)
+            .where(of_clients(matters, business_uid=business_uid, client_ids=part))
+            .values(client_created_at=to_created_at, client_id=to_id)
         )

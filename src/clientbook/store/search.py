@@ -18,6 +18,7 @@ from sqlalchemy.sql import util as sql_util
 from sqlalchemy.sql import visitors
 
 from clientbook.domain.model import Client, ClientView, SourceRecord
+from clientbook.store.children import of_clients
 from clientbook.store.tables import clients, search_text, source_records
 
 _COLUMNS = [c for c in clients.c if c.name != "deleted_at"] + [clients.c.deleted_at]
@@ -320,8 +321,11 @@ def _sources_statement() -> sa.Select[Any]:
             source_records.c.campaign,
         )
         .where(
-            source_records.c.business_uid == _param("business_uid"),
-            source_records.c.client_id.in_(sa.bindparam("client_ids", expanding=True)),
+            of_clients(
+                source_records,
+                business_uid=_param("business_uid"),
+                client_ids=sa.bindparam("client_ids", expanding=True),
+            )
         )
         .order_by(source_records.c.created_at, source_records.c.uid)
     )

@@ -94,7 +94,6 @@ tokens = sa.Table(
     sa.Column("issued_at", Moment, nullable=False),
     sa.Column("expires_at", Moment, nullable=False),
     sa.Column("revoked_at", Moment, nullable=True),
-    sa.Index(None, "business_uid", "subject_uid"),
 )
 
 clients = sa.Table(
@@ -201,12 +200,18 @@ sa.Index(
     postgresql_where=sa.text("deleted_at IS NULL"),
 ).ddl_if(dialect="postgresql")
 
+# A client's source records and matters are found through the client's creation moment
+# and id (`client_created_at`, `client_id`), not its id alone (migration 0005): a new
+# client's rows then land at the end of these keys, on the pages the last creations
+# already wrote, instead of on a random page each (its uid is random). A POST writes
+# those pages to the WAL and, on SQLite, to the database again; see docs/performance.md.
 source_records = sa.Table(
     "source_records",
     metadata,
     sa.Column("business_uid", UID, primary_key=True),
+    sa.Column("client_created_at", Moment, primary_key=True),
+    sa.Column("client_id", UID, primary_key=True),
     sa.Column("uid", UID, primary_key=True),
-    sa.Column("client_id", UID, nullable=False),
     sa.Column("name", sa.String(255), nullable=True),
     sa.Column("url", sa.String(2048), nullable=True),
     sa.Column("channel", sa.String(255), nullable=True),
@@ -214,19 +219,23 @@ source_records = sa.Table(
     sa.Column("created_at", Moment, nullable=False),
     sa.Column("deleted_at", Moment, nullable=True),
     sa.ForeignKeyConstraint(["business_uid", "client_id"], ["clients.business_uid", "clients.id"]),
-    sa.Index(None, "business_uid", "client_id"),
 )
 
+# Keyed by their own creation moment: a matter outlives its client (detached: both client
+# columns NULL) and moves between clients (merges). No statement may order matters by
+# created_at in SQL: SQLite, without statistics, would walk the business's matters in key
+# order rather than look up the client's few; they are sorted after reading.
 matters = sa.Table(
     "matters",
     metadata,
     sa.Column("business_uid", UID, primary_key=True),
+    sa.Column("created_at", Moment, primary_key=True),
     sa.Column("uid", UID, primary_key=True),
-    # NULL once detached (the client was deleted).
+    # Both NULL once detached (the client was deleted).
+    sa.Column("client_created_at", Moment, nullable=True),
     sa.Column("client_id", UID, nullable=True),
     sa.Column("display_name", sa.String(511), nullable=False),
     sa.Column("fields", sa.JSON, nullable=False),
-    sa.Column("created_at", Moment, nullable=False),
     sa.ForeignKeyConstraint(["business_uid", "client_id"], ["clients.business_uid", "clients.id"]),
-    sa.Index(None, "business_uid", "client_id"),
+    sa.Index(None, "business_uid", "client_created_at", "client_id"),
 )

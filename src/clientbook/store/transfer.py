@@ -49,6 +49,7 @@ def iter_live_views(conn: sa.Connection, *, business_uid: str) -> Iterator[Clien
                 source_records,
                 sa.and_(
                     source_records.c.business_uid == clients.c.business_uid,
+                    source_records.c.client_created_at == clients.c.created_at,
                     source_records.c.client_id == clients.c.id,
                 ),
             )
@@ -98,13 +99,15 @@ def insert_clients(
         for client_id, columns, now in clients
     ]  # fmt: skip
     source_rows = [
-        {"business_uid": business_uid, "uid": r.uid, "client_id": client_id, "name": r.name,
-         "url": r.url, "channel": r.channel, "campaign": r.campaign, "created_at": now}
+        {"business_uid": business_uid, "client_created_at": now, "client_id": client_id,
+         "uid": r.uid, "name": r.name, "url": r.url, "channel": r.channel,
+         "campaign": r.campaign, "created_at": now}
         for client_id, r, now in sources
     ]  # fmt: skip
     matter_rows = [
-        {"business_uid": business_uid, "uid": m.uid, "client_id": client_id,
-         "display_name": m.display_name, "fields": m.fields, "created_at": now}
+        {"business_uid": business_uid, "created_at": now, "uid": m.uid,
+         "client_created_at": now, "client_id": client_id, "display_name": m.display_name,
+         "fields": m.fields}
         for client_id, m, now in matters
     ]  # fmt: skip
     try:
