@@ -5,12 +5,16 @@ Every parser raises `FieldError(reason)`; the caller knows the field name.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import email_validator
 import phonenumbers
 
 from clientbook.domain.model import STATUSES
+
+# What a phone's digits-equal search ignores: everything but the ASCII digits.
+_NOT_DIGITS = re.compile(r"[^0-9]+")
 
 # Character limits of the trimmed values (contract 5.4).
 LIMITS: dict[str, int] = {
@@ -146,5 +150,5 @@ def phone_digits(mobile_phone: str | None) -> str | None:
     """The digits of a phone, for the digits-equal search."""
     if not mobile_phone:
         return None
-    digits = "".join(ch for ch in mobile_phone if "0" <= ch <= "9")
+    digits = _NOT_DIGITS.sub("", mobile_phone)
     return digits or None
