@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from clientbook.store import migrate
-from clientbook.store.engine import driver_url
+from clientbook.store.engine import create_engine, driver_url
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -50,3 +50,17 @@ def fresh_database(backend: str, tmp: Path, *, migrated: bool = True) -> Iterato
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@contextmanager
+def seeded_engine(
+    backend: str, tmp: Path, seed: Callable[[sa.Engine], None]
+) -> Iterator[sa.Engine]:
+    """An engine on a fresh migrated database that `seed` filled (for module fixtures)."""
+    with fresh_database(backend, tmp) as url:
+        engine = create_engine(url, pool_size=2)
+        try:
+            seed(engine)
+            yield engine
+        finally:
+            engine.dispose()

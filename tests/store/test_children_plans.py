@@ -14,10 +14,9 @@ import sqlalchemy as sa
 
 from clientbook.store import children, direct_sql, search
 from clientbook.store import clients as client_store
-from clientbook.store.engine import create_engine
 from clientbook.store.tables import businesses, clients, directories, matters, source_records
 from clientbook.store.uow import transaction
-from tests.databases import BACKENDS, fresh_database
+from tests.databases import BACKENDS, seeded_engine
 
 TARGET = "b000000000000000"
 CLIENTS = 30_000
@@ -86,11 +85,8 @@ def seed(engine: sa.Engine) -> None:
 def seeded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[sa.Engine]:
-    with fresh_database(str(request.param), tmp_path_factory.mktemp("children")) as url:
-        engine = create_engine(url, pool_size=2)
-        seed(engine)
+    with seeded_engine(str(request.param), tmp_path_factory.mktemp("children"), seed) as engine:
         yield engine
-        engine.dispose()
 
 
 def explain(conn: sa.Connection, statement: sa.Executable, params: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from clientbook.store.engine import create_engine
 from clientbook.store.search import Filters
 from clientbook.store.tables import businesses, clients, directories
 from clientbook.store.uow import transaction
-from tests.databases import BACKENDS, fresh_database
+from tests.databases import BACKENDS, fresh_database, seeded_engine
 
 BUSINESSES = 40
 PER_BUSINESS = 250
@@ -160,11 +160,8 @@ def full_scans(dialect: str, plan: list[str]) -> list[str]:
 def seeded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[sa.Engine]:
-    with fresh_database(str(request.param), tmp_path_factory.mktemp("plans")) as url:
-        engine = create_engine(url, pool_size=2)
-        seed(engine)
+    with seeded_engine(str(request.param), tmp_path_factory.mktemp("plans"), seed) as engine:
         yield engine
-        engine.dispose()
 
 
 @pytest.mark.parametrize("case", list(CASES))
