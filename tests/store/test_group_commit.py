@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from clientbook.store.direct import _sqlite_writer
 from clientbook.store.group_commit import MAX_UNITS, GroupCommit
 
 
@@ -31,10 +32,9 @@ def path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def writer(path: Path) -> Iterator[sqlite3.Connection]:
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA synchronous=FULL")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=0")
+    """The hot path's own writer connection (synchronous=FULL, foreign keys, no busy
+    wait, the statement journal in memory)."""
+    db = _sqlite_writer(str(path))
     yield db
     db.close()
 
@@ -90,6 +90,34 @@ def test_a_failed_write_changes_nothing_and_the_others_in_its_commit_are_kept(
     assert isinstance(outcomes[2], ValueError)
     assert stored(path) == [1, 2, 4, 5]
     assert [o for i, o in enumerate(outcomes) if i != 2] == [[1, 2, 4, 5]] * 4
+
+
+def test_a_failed_write_larger_than_a_spilled_journal_changes_nothing(
+    path: Path, writer: sqlite3.Connection
+) -> None:
+    """The savepoint journal stays in memory past the 64 KiB at which SQLite would spill
+    it to a file: a failed unit that rewrote many pages is still undone whole."""
+    many = list(range(100, 30_100))
+
+    async def fill(group: GroupCommit) -> None:
+        async with group.unit() as db:
+            db.executemany("INSERT INTO parent (id) VALUES (?)", ((n,) for n in many))
+
+    async def wipe(group: GroupCommit) -> None:
+        async with group.unit() as db:
+            db.execute("DELETE FROM parent")  # every page of the table, journaled
+            raise ValueError("wipe")
+
+    async def main() -> tuple[object, object, object]:
+        group = GroupCommit(writer, writer_lock=threading.RLock())
+        await fill(group)
+        return await asyncio.gather(
+            insert(group, path, 1), wipe(group), insert(group, path, 2), return_exceptions=True
+        )
+
+    outcomes = asyncio.run(main())
+    assert isinstance(outcomes[1], ValueError)
+    assert stored(path) == [1, 2, *many]
 
 
 def test_a_failed_commit_fails_every_write_it_held_and_keeps_none(

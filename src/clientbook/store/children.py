@@ -13,20 +13,15 @@ from clientbook.store.tables import clients
 Ids = Sequence[str] | sa.BindParameter[Any]
 
 
-def client_keys(*, business_uid: str | sa.BindParameter[str], client_ids: Ids) -> sa.Select[Any]:
-    """The (created_at, id) of the clients among `client_ids`, deleted ones included."""
-    return sa.select(clients.c.created_at, clients.c.id).where(
-        clients.c.business_uid == business_uid, clients.c.id.in_(client_ids)
-    )
-
-
 def of_clients(
     table: sa.Table, *, business_uid: str | sa.BindParameter[str], client_ids: Ids
 ) -> sa.ColumnElement[bool]:
-    """`table`'s rows that belong to the clients among `client_ids`."""
+    """`table`'s rows that belong to the clients among `client_ids` (deleted ones
+    included): their (created_at, id) read from the clients' primary key."""
+    keys = sa.select(clients.c.created_at, clients.c.id).where(
+        clients.c.business_uid == business_uid, clients.c.id.in_(client_ids)
+    )
     return sa.and_(
         table.c.business_uid == business_uid,
-        sa.tuple_(table.c.client_created_at, table.c.client_id).in_(
-            client_keys(business_uid=business_uid, client_ids=client_ids)
-        ),
+        sa.tuple_(table.c.client_created_at, table.c.client_id).in_(keys),
     )
