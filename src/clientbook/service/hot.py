@@ -37,8 +37,8 @@ from clientbook.store.principals import TokenRecord
 
 EMAIL_TAKEN_ON_CREATE = "Client already exist"
 EMAIL_TAKEN_ON_UPDATE = "Validation failed: Email has already been taken"
-# Columns every new client row sets besides the validated ones.
-_STAMPED = ("business_uid", "id", "created_at", "updated_at")
+# A new client's columns that neither the request nor the service sets.
+_UNSET = dict.fromkeys(CLIENT_COLUMNS)
 # A PUT reads and writes its row optimistically this many times less one, then locks it.
 UPDATE_TRIES = 3
 
@@ -209,16 +209,15 @@ async def create_client(
         if staff_id is not None and not await tx.staff_exists(business_uid, staff_id):
             raise ValidationFailed("staff_id", "is invalid")
         client_id = ids.new_uid()
-        client = Client(
-            **{
-                **dict.fromkeys(CLIENT_COLUMNS),
-                **new.columns,
-                "business_uid": business_uid,
-                "id": client_id,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+        # The row as inserted: the validated columns, then those every new client sets.
+        row = {
+            **new.columns,
+            "business_uid": business_uid,
+            "id": client_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        client = Client(**{**_UNSET, **row})
         source = common.new_source_record(new)
         matter = common.default_matter(new)
         signed = auth.sign(
@@ -231,7 +230,7 @@ async def create_client(
             ttl=client_token_ttl,
         )
         rows = NewRows(
-            client={name: getattr(client, name) for name in (*new.columns, *_STAMPED)},
+            client=row,
             source={
                 "business_uid": business_uid,
                 "client_created_at": now,

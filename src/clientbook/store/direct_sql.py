@@ -216,12 +216,18 @@ def _insert(table: str, prefix: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})"
 
 
+def _positional(table: str, columns: tuple[str, ...]) -> Statement:
+    marks = ", ".join("?" * len(columns))
+    return Statement(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", columns)
+
+
 @functools.cache
 def create(dialect: Dialect, client_columns: tuple[str, ...]) -> tuple[Statement, ...]:
     """POST's rows: the client, its source record, its default matter and its token.
 
-    PostgreSQL runs them as one statement (data-modifying CTEs: one round trip), SQLite
-    as four inside its transaction.
+    PostgreSQL runs them as one statement (data-modifying CTEs: one round trip), with
+    `:prefix_column` parameters (prefix: client, source, matter, token). SQLite runs four
+    inside its transaction, each with `?` placeholders for its columns (`names`), in order.
     """
     inserts = (
         _insert("clients", "client", client_columns),
@@ -229,8 +235,13 @@ def create(dialect: Dialect, client_columns: tuple[str, ...]) -> tuple[Statement
         _insert("matters", "matter", MATTER_INSERT),
         _insert("tokens", "token", TOKEN_INSERT),
     )
-    if dialect is SQLITE:
-        return tuple(_render(dialect, text) for text in inserts)
+    if dialect is SQLITE:  # `?` placeholders, bound from each row's values in order
+        return (
+            _positional("clients", client_columns),
+            _positional("source_records", SOURCE_INSERT),
+            _positional("matters", MATTER_INSERT),
+            _positional("tokens", TOKEN_INSERT),
+        )
     *first, last = inserts
     ctes = ", ".join(f"w{n} AS ({text})" for n, text in enumerate(first))
     return (_render(dialect, f"WITH {ctes} {last}"),)
