@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
+from unittest import mock
 
+import email_validator
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -60,3 +63,51 @@ def test_phone_digits_keeps_only_digits() -> None:
 def test_union_tags_keeps_first_spelling() -> None:
     assert values.union_tags(["a", "B"], ["b", "c"]) == ["a", "B", "c"]
     assert values.union_tags() == []
+
+
+# Emails: email-validator's domain check is kept per domain (values._keep_domain_checks).
+_DOMAINS = ["example.com", "bench.example", "xn--bcher-kva.example", "bücher.example",
+            "localhost", "-bad.com", "ab--cd.com", "a_b.com", "test", "x." + "y" * 63 + ".com",
+            "y" * 64 + ".com", "com", "1.2.3.4", "[1.2.3.4]", "mail.test", "é.fr"]  # fmt: skip
+_LOCALS = st.text(alphabet='ab.+_-é"@ ', min_size=0, max_size=70)
+
+
+def _verdict(address: str) -> bool:
+    try:
+        values.email(address)
+    except values.FieldError:
+        return False
+    return True
+
+
+def test_a_refused_domain_is_refused_again() -> None:
+    for _ in range(2):
+        for address in ("a@localhost", "a@-bad.com", "a@ab--cd.com", "a@mail.test"):
+            assert not _verdict(address), address
+
+
+def test_a_known_domain_does_not_let_a_bad_local_part_or_length_through() -> None:
+    assert _verdict("a@example.com")
+    assert not _verdict("a..b@example.com")
+    assert not _verdict("a b@example.com")
+    domain = ".".join(["d" * 60] * 4) + ".com"  # 247 characters
+    assert _verdict("a@" + domain)
+    assert not _verdict("a" * 10 + "@" + domain)  # 258 characters: past 254
+
+
+@given(local=_LOCALS, domain=st.sampled_from(_DOMAINS))
+def test_an_address_gets_the_verdict_of_email_validator_without_the_kept_checks(
+    local: str, domain: str
+) -> None:
+    address = f"{local}@{domain}"
+    kept = _verdict(address), _verdict(address)  # the second reads the kept check
+    checks = importlib.import_module("email_validator.validate_email")
+    plain_check = checks.validate_email_domain_name.__wrapped__
+    with mock.patch.object(checks, "validate_email_domain_name", plain_check):
+        try:
+            email_validator.validate_email(address.strip(), check_deliverability=False)
+            plain = True
+        except email_validator.EmailNotValidError:
+            plain = False
+    if address.strip() and len(address.strip()) <= values.LIMITS["email"]:
+        assert kept == (plain, plain)
