@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -48,9 +49,11 @@ class Server:
             **self.env,
         }
         with self.log_path.open("ab") as log:
+            # A session of its own: `kill` ends the server's whole process group.
             self.process = subprocess.Popen(
-                [CLIENTBOOK, "serve", "--port", str(self.port)], env=env, stdout=log, stderr=log
-            )
+                [CLIENTBOOK, "serve", "--port", str(self.port)], env=env, stdout=log, stderr=log,
+                start_new_session=True,
+            )  # fmt: skip
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -64,9 +67,12 @@ class Server:
             time.sleep(0.05)
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no flush; what was acknowledged must survive."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+        """SIGKILL to the server and its workers: no shutdown, no flush; what was
+        acknowledged must survive. (A SIGKILL to granian's main process alone leaves its
+        worker running, orphaned, with the database open and the port served.)"""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
         self.process = None
 
