@@ -363,13 +363,11 @@ class SqliteTransaction(_Statements):
             for name in statement.names:
                 value = row[name]
                 if isinstance(value, datetime):
-                    text = moments.get(value)
-                    if text is None:
-                        text = moments[value] = _sqlite_value(value)
-                    value = text
-                elif value is not None and type(value) is not str:
-                    value = _sqlite_value(value)
-                values.append(value)
+                    values.append(
+                        moments.get(value) or moments.setdefault(value, _sqlite_value(value))
+                    )
+                else:
+                    values.append(_sqlite_value(value))
             await self._write(statement, values)
 
     def _client(self, row: Any) -> Client:

@@ -229,19 +229,14 @@ def create(dialect: Dialect, client_columns: tuple[str, ...]) -> tuple[Statement
     `:prefix_column` parameters (prefix: client, source, matter, token). SQLite runs four
     inside its transaction, each with `?` placeholders for its columns (`names`), in order.
     """
-    inserts = (
-        _insert("clients", "client", client_columns),
-        _insert("source_records", "source", SOURCE_INSERT),
-        _insert("matters", "matter", MATTER_INSERT),
-        _insert("tokens", "token", TOKEN_INSERT),
+    rows = (
+        ("clients", "client", client_columns),
+        ("source_records", "source", SOURCE_INSERT),
+        ("matters", "matter", MATTER_INSERT),
+        ("tokens", "token", TOKEN_INSERT),
     )
-    if dialect is SQLITE:  # `?` placeholders, bound from each row's values in order
-        return (
-            _positional("clients", client_columns),
-            _positional("source_records", SOURCE_INSERT),
-            _positional("matters", MATTER_INSERT),
-            _positional("tokens", TOKEN_INSERT),
-        )
-    *first, last = inserts
+    if dialect is SQLITE:
+        return tuple(_positional(table, columns) for table, _, columns in rows)
+    *first, last = (_insert(table, prefix, columns) for table, prefix, columns in rows)
     ctes = ", ".join(f"w{n} AS ({text})" for n, text in enumerate(first))
     return (_render(dialect, f"WITH {ctes} {last}"),)
