@@ -3,6 +3,7 @@ and the access log is one JSON line per request on stdout."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,7 +21,9 @@ from tests.conftest import TEST_SECRET, _free_port
 from tests.factories import Tenant
 
 
-def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _serve(
+    settings: Settings, port: int, log: Path, *, own_session: bool = False
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "CLIENTBOOK_DATABASE_URL": settings.database_url,
@@ -29,8 +32,9 @@ def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
     clientbook = str(Path(sys.executable).parent / "clientbook")
     with log.open("w") as out:
         process = subprocess.Popen(
-            [clientbook, "serve", "--port", str(port)], env=env, stdout=out, stderr=out
-        )
+            [clientbook, "serve", "--port", str(port)], env=env, stdout=out, stderr=out,
+            start_new_session=own_session,
+        )  # fmt: skip
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -90,3 +94,49 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_0(
     assert posted[0]["business_uid"] == tenant.business_uid
     assert tenant.staff_token not in log.read_text()
     assert "grace@example.com" not in log.read_text()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # pid (comm) state ppid ...: comm may hold spaces, so split after its ")".
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_worker_stops_when_its_server_process_is_killed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    process = _serve(settings, port, log, own_session=True)
+    try:
+        workers = _children(process.pid)
+        assert workers, "clientbook serve started no worker process"
+        process.kill()  # SIGKILL to the server process alone: it cannot stop its worker
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in workers), "the worker outlived its server"
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+        assert "this worker stops" in log.read_text()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
