@@ -1,7 +1,8 @@
 """The SQL of the hot path (GET one and PUT, store/direct.py), written once per purpose.
 
 Each statement is text with `:name` parameters, rendered for a dialect: SQLite takes it
-as is; PostgreSQL (asyncpg) gets `$n` placeholders. The token check repeats
+as is; PostgreSQL (asyncpg) gets `$n` placeholders. (POST's four INSERTs on SQLite are
+the exception: `?` placeholders bound from each row in order, see `create`.) The token check repeats
 `principals.token_is_live` (issued as claimed, not revoked, principal still there) so
 that one statement both authorises and reads: a GET one is one round trip.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from clientbook.store.tables import clients
@@ -211,14 +213,8 @@ TOKEN_INSERT = ("jti", "kind", "subject_uid", "business_uid", "directory_uid", "
                 "expires_at")  # fmt: skip
 
 
-def _insert(table: str, prefix: str, columns: tuple[str, ...]) -> str:
-    values = ", ".join(f":{prefix}_{name}" for name in columns)
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})"
-
-
-def _positional(table: str, columns: tuple[str, ...]) -> Statement:
-    marks = ", ".join("?" * len(columns))
-    return Statement(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", columns)
+def _insert(table: str, columns: tuple[str, ...], marks: Iterable[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(marks)})"
 
 
 @functools.cache
@@ -236,7 +232,13 @@ def create(dialect: Dialect, client_columns: tuple[str, ...]) -> tuple[Statement
         ("tokens", "token", TOKEN_INSERT),
     )
     if dialect is SQLITE:
-        return tuple(_positional(table, columns) for table, _, columns in rows)
-    *first, last = (_insert(table, prefix, columns) for table, prefix, columns in rows)
+        return tuple(
+            Statement(_insert(table, columns, ("?",) * len(columns)), columns)
+            for table, _, columns in rows
+        )
+    *first, last = (
+        _insert(table, columns, (f":{prefix}_{name}" for name in columns))
+        for table, prefix, columns in rows
+    )
     ctes = ", ".join(f"w{n} AS ({text})" for n, text in enumerate(first))
     return (_render(dialect, f"WITH {ctes} {last}"),)
