@@ -186,6 +186,23 @@ def test_get_one_reads_the_clients_source_record_and_matters_by_its_keys(
     assert not walks_children(seeded.dialect.name, plan), plan
 
 
+def test_sqlites_json_get_one_reads_the_source_record_and_matters_by_the_clients_keys(
+    seeded: sa.Engine,
+) -> None:
+    """SQLite's GET one answered in JSON (direct_sql.single_json): its matters are sorted
+    after the client's are found, never read in the business's key order instead."""
+    if seeded.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's GET one is direct_sql.view (the test above)")
+    params = {
+        "jti": "j", "kind": "staff", "subject": "s", "token_business": TARGET,
+        "token_directory": None, "business": TARGET, "client_id": "c000000000000042",
+    }  # fmt: skip
+    with transaction(seeded, write=False) as conn:
+        plan = explain(conn, sa.text(direct_sql.single_json("staff").text), params)
+    assert not walks_children(seeded.dialect.name, plan), plan
+    assert "client_created_at=?" in plan, plan
+
+
 def test_the_statements_find_the_clients_rows(seeded: sa.Engine) -> None:
     """The plans above are of statements that match (not of empty shortcuts)."""
     with transaction(seeded, write=False) as conn:

@@ -89,13 +89,13 @@ async def get_client(
     """GET /clients/{id}: the single representation, or 404."""
     business_uid = await _acting_business(store, access, on_behalf_of=on_behalf_of)
     async with store.reading() as tx:
-        view = await tx.view(access, client_id)
-        if view is None and await tx.business(access) is None:
+        client = await tx.single(access, client_id)
+        if client is None and await tx.business(access) is None:
             raise Unauthorized
     await admit(business_uid)
-    if view is None:
+    if client is None:
         raise EntityNotFound
-    return {"client": representations.single(view)}
+    return {"client": client}
 
 
 async def update_client(

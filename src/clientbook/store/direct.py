@@ -33,6 +33,7 @@ import asyncpg  # type: ignore[import-untyped,import-not-found,unused-ignore]
 import orjson
 import sqlalchemy as sa
 
+from clientbook.domain import representations
 from clientbook.domain.model import Client, ClientView, Matter, SourceRecord
 from clientbook.store import direct_sql as sql
 from clientbook.store.clients import EmailTaken
@@ -91,6 +92,7 @@ class Transaction(Protocol):
     async def alive(self, access: Access) -> bool: ...
     async def business(self, access: Access) -> Business | None: ...
     async def view(self, access: Access, client_id: str) -> ClientView | None: ...
+    async def single(self, access: Access, client_id: str) -> Any: ...
     async def locked(self, access: Access, client_id: str) -> tuple[Client, Business] | None: ...
     async def staff_exists(self, business_uid: str, staff_id: str) -> bool: ...
     async def email_taken(self, business_uid: str, email: str, except_id: str) -> bool: ...
@@ -244,6 +246,12 @@ class _Statements:
             matters=_matters(self._json(row[_N + 1])),
         )
 
+    async def single(self, access: Access, client_id: str) -> Any:
+        """The client's single representation (GET one), ready for orjson.dumps; None
+        when `view` finds no client."""
+        view = await self.view(access, client_id)
+        return None if view is None else representations.single(view)
+
     async def locked(self, access: Access, client_id: str) -> tuple[Client, Business] | None:
         params = {**access.params(), "client_id": _uid(client_id)}
         row = await self._first(sql.locked(self.dialect, access.token.kind), params)
@@ -352,6 +360,13 @@ class SqliteTransaction(_Statements):
 
     def _values(self, params: dict[str, Any]) -> dict[str, Any]:
         return {name: _sqlite_value(value) for name, value in params.items()}
+
+    async def single(self, access: Access, client_id: str) -> Any:
+        """As SQLite writes it (direct_sql.single_json): JSON that orjson.dumps embeds
+        as it is."""
+        params = {**access.params(), "client_id": _uid(client_id)}
+        row = await self._first(sql.single_json(access.token.kind), params)
+        return None if row is None else orjson.Fragment(row[0])
 
     async def create(self, new: NewRows) -> None:
         """The four INSERTs, each bound by position from its own row. A POST writes its

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from clientbook.domain.model import MATTER_TERM
 from clientbook.store.tables import clients
 
 CLIENT_COLUMNS = tuple(column.name for column in clients.c)
@@ -137,6 +138,59 @@ def view(dialect: Dialect, kind: str) -> Statement:
         " WHERE c.business_uid = :business AND c.id = :client_id AND c.deleted_at IS NULL"
         f" AND {_authorised(dialect, kind)}{_member(kind)}",
     )
+
+
+def _moment_json(column: str) -> str:
+    """A stored moment (`2026-11-26 16:00:00.000000`) as representations.timestamp
+    writes it: `2026-11-26T16:00:00Z`."""
+    return (
+        f"CASE WHEN {column} IS NULL THEN NULL"
+        f" ELSE substr({column}, 1, 10) || 'T' || substr({column}, 12, 8) || 'Z' END"
+    )
+
+
+@functools.cache
+def single_json(kind: str) -> Statement:
+    """SQLite's GET one, answered in JSON by SQLite itself: the client's single
+    representation (contract section 4), field for field as
+    domain/representations.single builds it from `view`'s row, which it replaces on
+    SQLite's hot path (the Python that turned a row into a model, then into a dict, cost
+    more than this statement; docs/performance.md, ninth round).
+
+    As `view`: the first source record (by created_at, then uid) and the matters in
+    creation order (then uid). The matters are sorted by `+created_at`: an expression, so
+    that no plan walks the business's matters in key order to spare the sort (tables.py).
+    """
+    text = (
+        "SELECT json_object("
+        "'id', c.id, 'first_name', c.first_name, 'last_name', c.last_name,"
+        " 'mobile_phone', c.mobile_phone, 'email', c.email, 'address', c.address,"
+        f" 'created_at', {_moment_json('c.created_at')},"
+        f" 'updated_at', {_moment_json('c.updated_at')},"
+        " 'customer_status', c.status, 'tags', json(c.tags),"
+        " 'opt_in', CASE WHEN c.opt_in IS NULL THEN NULL WHEN c.opt_in THEN '1' ELSE '0' END,"
+        " 'source', c.source, 'source_url', first_source.url,"
+        " 'channel', first_source.channel, 'campaign', first_source.campaign,"
+        " 'custom_field1', c.custom_field1, 'custom_field2', c.custom_field2,"
+        " 'custom_field3', c.custom_field3,"
+        " 'matters', json((SELECT json_group_array(json_object("
+        "     'uid', ordered.uid, 'display_name', ordered.display_name,"
+        "     'fields', json(ordered.fields)))"
+        "   FROM (SELECT m.uid, m.display_name, m.fields FROM matters m"
+        "     WHERE m.business_uid = c.business_uid AND m.client_created_at = c.created_at"
+        "     AND m.client_id = c.id ORDER BY +m.created_at, +m.uid) AS ordered)),"
+        f" 'matter_term', '{MATTER_TERM}', 'normalized_phone', c.normalized_phone,"
+        " 'spam', json(CASE WHEN c.spam THEN 'true' ELSE 'false' END),"
+        " 'staff_id', c.staff_id)"
+        " FROM clients c"
+        " LEFT JOIN source_records first_source ON first_source.rowid = ("
+        "   SELECT s.rowid FROM source_records s WHERE s.business_uid = c.business_uid"
+        "   AND s.client_created_at = c.created_at AND s.client_id = c.id"
+        "   ORDER BY s.created_at, s.uid LIMIT 1)"
+        " WHERE c.business_uid = :business AND c.id = :client_id AND c.deleted_at IS NULL"
+        f" AND {_authorised(SQLITE, kind)}{_member(kind)}"
+    )
+    return _render(SQLITE, text)
 
 
 @functools.cache
