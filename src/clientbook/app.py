@@ -18,7 +18,17 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clientbook import __version__, auth, orphans
-from clientbook.api import clients, docs, docs_ui, health, hot, ops, ratelimit, rendering
+from clientbook.api import (
+    access_log,
+    clients,
+    docs,
+    docs_ui,
+    health,
+    hot,
+    ops,
+    ratelimit,
+    rendering,
+)
 from clientbook.api.access_log import AccessLogMiddleware
 from clientbook.api.middleware import EdgeMiddleware
 from clientbook.api.reads import ReadThreads
@@ -50,6 +60,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         try:
             yield
         finally:
+            access_log.flush()  # the lines of the last requests (AccessLogHandler)
             await direct.close()
 
     app = _FastAPI(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -126,9 +127,10 @@ def serve_handler() -> Iterator[tuple[AccessLogHandler, io.StringIO]]:
 def test_the_serve_handler_gets_one_line_per_request(
     asgi_client: TestClient, tenant: Tenant, serve_handler: tuple[AccessLogHandler, io.StringIO]
 ) -> None:
-    _, stream = serve_handler
+    handler, stream = serve_handler
     asgi_client.get(f"{BASE}/nobody", headers=tenant.headers())
     asgi_client.get("/health")
+    handler.flush()  # the app's loop may not have ended the turn of the last line yet
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [(line["route"], line["status"]) for line in lines] == [
         (BASE + "/{client_id}", 404),
@@ -143,5 +145,55 @@ def test_a_filter_on_the_serve_handler_is_honoured(
     handler.addFilter(lambda record: "/health" not in record.getMessage())
     asgi_client.get(f"{BASE}/nobody", headers=tenant.headers())
     asgi_client.get("/health")
+    handler.flush()
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [line["route"] for line in lines] == [BASE + "/{client_id}"]
+
+
+class _Writes(io.StringIO):
+    """A stream that counts its writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_the_lines_of_one_event_loop_turn_are_written_together_when_it_ends() -> None:
+    stream = _Writes()
+    handler = AccessLogHandler(stream)
+
+    async def answer_three() -> tuple[str, str]:
+        for n in range(3):
+            handler.write_line(f'{{"n":{n}}}')
+        during = stream.getvalue()
+        await asyncio.sleep(0)  # the turn ends: the flush it scheduled runs
+        await asyncio.sleep(0)
+        return during, stream.getvalue()
+
+    during, after = asyncio.run(answer_three())
+    assert during == ""
+    assert after == '{"n":0}\n{"n":1}\n{"n":2}\n'
+    assert stream.writes == 1
+
+
+def test_a_line_written_outside_an_event_loop_is_written_at_once() -> None:
+    stream = _Writes()
+    AccessLogHandler(stream).write_line('{"n":0}')
+    assert stream.getvalue() == '{"n":0}\n'
+
+
+def test_flush_writes_the_lines_that_wait_in_their_order() -> None:
+    stream = io.StringIO()
+    handler = AccessLogHandler(stream)
+
+    async def answer_and_flush() -> str:
+        handler.write_line('{"n":0}')
+        handler.write_line('{"n":1}')
+        handler.flush()  # as the app's shutdown does, before the loop's turn ends
+        return stream.getvalue()
+
+    assert asyncio.run(answer_and_flush()) == '{"n":0}\n{"n":1}\n'

@@ -96,6 +96,43 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_0(
     assert "grace@example.com" not in log.read_text()
 
 
+def _log_lines(log: Path) -> list[dict[str, object]]:
+    return [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+
+
+def test_every_answered_request_has_its_access_log_line_while_serving_and_after_sigterm(
+    settings: Settings, tenant: Tenant, tmp_path: Path
+) -> None:
+    """Lines are written once per turn of a worker's event loop (AccessLogHandler): none
+    waits for more traffic, and a stop writes what waits."""
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    process = _serve(settings, port, log)
+    try:
+        url = f"http://127.0.0.1:{port}/platform/v1/clients/nobody"
+        headers = {"Authorization": f"Bearer {tenant.staff_token}"}
+        with httpx.Client() as client:
+            first = [f"first-{n}" for n in range(50)]
+            for request_id in first:
+                client.get(url, headers={**headers, "X-Request-Id": request_id})
+            deadline = time.monotonic() + 10
+            while not set(first) <= {line["request_id"] for line in _log_lines(log)}:
+                assert time.monotonic() < deadline, "lines of answered requests still wait"
+                time.sleep(0.05)
+            last = [f"last-{n}" for n in range(50)]
+            for request_id in last:
+                client.get(url, headers={**headers, "X-Request-Id": request_id})
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    ids = [line["request_id"] for line in _log_lines(log) if line.get("event") == "request"]
+    answered = [i for i in ids if isinstance(i, str) and i.startswith(("first-", "last-"))]
+    assert sorted(answered) == sorted(first + last)
+
+
 def _children(pid: int) -> list[int]:
     """The processes whose parent is `pid` (from /proc)."""
     found = []
