@@ -140,6 +140,12 @@ def view(dialect: Dialect, kind: str) -> Statement:
     )
 
 
+# A source record of the client `c` (store/children.py: by the client's keys).
+_OF_CLIENT = (
+    "s.business_uid = c.business_uid AND s.client_created_at = c.created_at AND s.client_id = c.id"
+)
+
+
 def _moment_json(column: str) -> str:
     """A stored moment (`2026-11-26 16:00:00.000000`) as representations.timestamp
     writes it: `2026-11-26T16:00:00Z`."""
@@ -158,8 +164,11 @@ def single_json(kind: str) -> Statement:
     more than this statement; docs/performance.md, ninth round).
 
     As `view`: the first source record (by created_at, then uid) and the matters in
-    creation order (then uid). The matters are sorted by `+created_at`: an expression, so
-    that no plan walks the business's matters in key order to spare the sort (tables.py).
+    creation order (then uid). A client has one source record but after a merge: the
+    sort that picks the first runs only when there are more (a sort for LIMIT 1 was a
+    fifth of the statement's instructions). The matters are sorted by `+created_at`: an
+    expression, so that no plan walks the business's matters in key order to spare the
+    sort (tables.py).
     """
     text = (
         "SELECT json_object("
@@ -183,10 +192,11 @@ def single_json(kind: str) -> Statement:
         " 'spam', json(CASE WHEN c.spam THEN 'true' ELSE 'false' END),"
         " 'staff_id', c.staff_id)"
         " FROM clients c"
-        " LEFT JOIN source_records first_source ON first_source.rowid = ("
-        "   SELECT s.rowid FROM source_records s WHERE s.business_uid = c.business_uid"
-        "   AND s.client_created_at = c.created_at AND s.client_id = c.id"
-        "   ORDER BY s.created_at, s.uid LIMIT 1)"
+        " LEFT JOIN source_records first_source ON first_source.rowid = CASE"
+        f"   WHEN (SELECT count(*) FROM source_records s WHERE {_OF_CLIENT}) < 2"
+        f"   THEN (SELECT s.rowid FROM source_records s WHERE {_OF_CLIENT})"
+        f"   ELSE (SELECT s.rowid FROM source_records s WHERE {_OF_CLIENT}"
+        "     ORDER BY s.created_at, s.uid LIMIT 1) END"
         " WHERE c.business_uid = :business AND c.id = :client_id AND c.deleted_at IS NULL"
         f" AND {_authorised(SQLITE, kind)}{_member(kind)}"
     )
