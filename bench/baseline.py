@@ -60,8 +60,16 @@ def _tags(value: Any) -> Any:
 
 
 def _in_order(matters: Any) -> list[Any]:
-    """Matters by (created_at, uid), sorted once read, as clientbook does (tables.py)."""
+    """Matters by (created_at, uid), sorted once read (SQL sorts cost more than a client's
+    one or two rows: clientbook's SQLite statement sorts only what it must, tables.py)."""
     return sorted(matters, key=lambda m: (m["created_at"], m["uid"]))
+
+
+def _first(sources: Any) -> Any:
+    """The client's first source record by (created_at, uid), picked once read: a client
+    has one but after a merge, and SQLite's sort for LIMIT 1 costs more than the lookup
+    (clientbook sorts only when there are several, store/direct_sql.py)."""
+    return min(sources, key=lambda s: (s["created_at"], s["uid"]), default=None)
 
 
 def _single(client: dict[str, Any], source: Any, matters: list[Any]) -> dict[str, Any]:
@@ -148,10 +156,9 @@ class Postgres:
             )
             if client is None:
                 return None
-            source = await conn.fetchrow(
-                "SELECT uid, name, url, channel, campaign FROM source_records "
-                "WHERE business_uid = $1 AND client_created_at = $2 AND client_id = $3 "
-                "ORDER BY created_at, uid LIMIT 1",
+            sources = await conn.fetch(
+                "SELECT created_at, uid, name, url, channel, campaign FROM source_records "
+                "WHERE business_uid = $1 AND client_created_at = $2 AND client_id = $3",
                 self.business,
                 client["created_at"],
                 client_id,
@@ -163,7 +170,7 @@ class Postgres:
                 client["created_at"],
                 client_id,
             )
-        return _single(dict(client), source, _in_order(matters))
+        return _single(dict(client), _first(sources), _in_order(matters))
 
     async def put(self, client_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         changes["updated_at"] = datetime.utcnow()
@@ -215,12 +222,11 @@ class Sqlite:
             if client is None:
                 return None
             keys = (self.business, client["created_at"], client_id)
-            source = db.execute(
-                "SELECT uid, name, url, channel, campaign FROM source_records "
-                "WHERE business_uid = ? AND client_created_at = ? AND client_id = ? "
-                "ORDER BY created_at, uid LIMIT 1",
+            sources = db.execute(
+                "SELECT created_at, uid, name, url, channel, campaign FROM source_records "
+                "WHERE business_uid = ? AND client_created_at = ? AND client_id = ?",
                 keys,
-            ).fetchone()
+            ).fetchall()
             matters = db.execute(
                 "SELECT created_at, uid, display_name, fields FROM matters "
                 "WHERE business_uid = ? AND client_created_at = ? AND client_id = ?",
@@ -228,7 +234,7 @@ class Sqlite:
             ).fetchall()
         finally:
             db.execute("COMMIT")
-        return _single(dict(client), source, _in_order(matters))
+        return _single(dict(client), _first(sources), _in_order(matters))
 
     async def put(self, client_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         assert self.db is not None
