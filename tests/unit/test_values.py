@@ -7,9 +7,11 @@ from typing import Any
 from unittest import mock
 
 import email_validator
+import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from phonenumbers import phonenumberutil
 
 from clientbook.domain import values
 
@@ -111,3 +113,48 @@ def test_an_address_gets_the_verdict_of_email_validator_without_the_kept_checks(
             plain = False
     if address.strip() and len(address.strip()) <= values.LIMITS["email"]:
         assert kept == (plain, plain)
+
+
+# National numbers that several calling codes share: a kept answer must be the right
+# region's (the +1 regions share one code; +44 and +33 are one region each).
+_PHONE = st.tuples(
+    st.sampled_from(["+1 ", "+44 ", "+33 ", "+1-876-", "+1 242 ", "("]),
+    st.text("0123456789", min_size=2, max_size=12),
+)
+
+
+@given(
+    phones=st.lists(_PHONE, min_size=1, max_size=6),
+    country=st.sampled_from(["US", "CA", "JM", "BS", "GB", "FR", "IL", "BR"]),
+)
+def test_a_phone_gets_the_verdicts_of_phonenumbers_without_the_kept_classification(
+    phones: list[tuple[str, str]], country: str
+) -> None:
+    helper = phonenumberutil._number_type_helper
+    assert getattr(helper, "remembers", False)
+    raws = [prefix + digits + (")" if prefix == "(" else "") for prefix, digits in phones]
+    kept = [values.normalized_phone(raw, country) for raw in raws]
+    kept_valid = [_is_valid(raw, country) for raw in raws]
+    unkept = helper.__wrapped__  # type: ignore[attr-defined]
+    with mock.patch.object(phonenumberutil, "_number_type_helper", unkept):
+        assert [values.normalized_phone(raw, country) for raw in raws] == kept
+        assert [_is_valid(raw, country) for raw in raws] == kept_valid
+
+
+def _is_valid(raw: str, country: str) -> bool | None:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(raw, country))
+    except phonenumbers.NumberParseException:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("phone", "expected"),
+    [("+1 212 209 1664", "+12122091664"), ("+1 876 927 1234", "+18769271234"),
+     ("+1 999 209 1664", None)],
+)  # fmt: skip
+def test_a_number_of_a_shared_calling_code_is_checked_in_its_own_region(
+    phone: str, expected: str | None
+) -> None:
+    for _ in range(2):  # the second time, from the kept answer
+        assert values.normalized_phone(phone, "US") == expected

@@ -12,6 +12,8 @@ from typing import Any
 
 import email_validator
 import phonenumbers
+from phonenumbers import phonenumberutil
+from phonenumbers.phonemetadata import PhoneMetadata
 
 from clientbook.domain.model import STATUSES
 
@@ -150,6 +152,36 @@ def boolean(value: Any) -> bool:
     if value is True or value is False:
         return value
     raise FieldError("must be a boolean")
+
+
+def _classify_once() -> None:
+    """phonenumbers' `is_valid_number` classifies a number of a calling code that several
+    regions share (+1: the US, Canada, the Caribbean) twice with the same arguments: once
+    to find its region, once to check it there (`_number_type_helper`, a pure function of
+    the national number and the region's metadata, read-only once loaded): 8 of its 16
+    us. The last answer is kept and the second call reads it. One answer, for the last
+    arguments, replaced whole (threads see an old or a new one, never a mix); phonenumbers
+    9.0.43, pinned; tests/unit/test_values.py compares every result with the library's
+    own."""
+    helper = phonenumberutil._number_type_helper
+    if getattr(helper, "remembers", False):
+        return
+    last: list[tuple[str, PhoneMetadata | None, int]] = [("", None, 0)]
+
+    def number_type(national_number: str, metadata: PhoneMetadata) -> int:
+        seen = last[0]
+        if seen[1] is metadata and seen[0] == national_number:
+            return seen[2]
+        kind = helper(national_number, metadata)
+        last[0] = (national_number, metadata, kind)
+        return kind
+
+    number_type.remembers = True  # type: ignore[attr-defined]
+    number_type.__wrapped__ = helper  # type: ignore[attr-defined]
+    phonenumberutil._number_type_helper = number_type
+
+
+_classify_once()
 
 
 def normalized_phone(mobile_phone: str | None, country: str) -> str | None:
