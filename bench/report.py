@@ -85,9 +85,10 @@ def _rounds_note(rounds: int) -> str:
     if rounds < 2:
         return "Each baseline case ran once, right after clientbook's."
     return (
-        f"The cases run against the baseline ran in {rounds} alternating rounds (clientbook, "
-        "then the baseline): their rows show the round of median req/s, and the ratio is the "
-        "median of the rounds' paired ratios (each round's listed)."
+        f"The cases run against the baseline ran in {rounds} alternating rounds (clientbook "
+        "first in the first, third... round, the baseline first in the others): their rows "
+        "show the round of median req/s, and the ratio is the median of the rounds' paired "
+        "ratios (each round's listed)."
     )
 
 

@@ -119,8 +119,8 @@ class AccessLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     Lines handed over on an event loop are written together once the loop's current turn
     is done (`call_soon`): the requests answered in one turn cost one write, not one
-    each. With two workers appending to one file, a write a line was a tenth of a GET
-    one's server CPU (docs/performance.md, ninth round). A line waits for the end of its
+    each. A write a line was about a tenth of a GET one's server CPU (docs/performance.md,
+    ninth round). A line waits for the end of its
     turn, microseconds after its response; the app's shutdown and `flush` write what
     waits. Elsewhere (no running loop in the thread) a line is written at once.
     """
