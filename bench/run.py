@@ -123,6 +123,19 @@ def _recreate(admin_url: str, *, drop_only: bool, name: str = PG_DATABASE) -> No
             conn.execute(f"CREATE DATABASE {name}")
 
 
+def _checkpoint(url: str) -> None:
+    """PostgreSQL: CHECKPOINT, so that every case starts from the same WAL state. After a
+    checkpoint the first change to each page writes the whole page to the WAL: a write
+    case run soon after one (the seed's, or one the WAL's size asked for) paid 25-30% more
+    WAL a POST and ran 10-20% slower than one run later (docs/performance.md, ninth
+    round), and which case met it was chance."""
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+    except psycopg.errors.InsufficientPrivilege:  # needs superuser or pg_checkpoint
+        print("   (CHECKPOINT refused to this role: the cases start from any WAL state)")
+
+
 def _bench_database(
     url: str,
     args: argparse.Namespace,
@@ -157,6 +170,7 @@ def _bench_database(
     )  # fmt: skip
     cases: list[dict[str, Any]] = []
     baseline: list[dict[str, Any]] = []
+    settle = None if url.startswith("sqlite") else lambda: _checkpoint(url)
     with ExitStack() as servers:
         pid = servers.enter_context(load.running(command, port=CLIENTBOOK_PORT, env=server_env))
         # The baseline runs beside clientbook, idle until its turn: each of its cases runs
@@ -178,7 +192,7 @@ def _bench_database(
                 print(f"   {case}: not available", flush=True)
                 continue
             if base is None or script not in BASELINE_CASES:
-                cases.append(_case(spec, case, script, args, pids, db_pids))
+                cases.append(_case(spec, case, script, args, pids, db_pids, settle=settle))
                 continue
             # The pairs the targets compare run in alternating rounds, N times: the
             # machine drifts, each pair meets the same state. Who goes first alternates
@@ -189,14 +203,18 @@ def _bench_database(
             for round_ in range(args.rounds):
                 for turn in (0, 1) if round_ % 2 == 0 else (1, 0):
                     if turn == 0:
-                        ours.append(_case(spec, case, script, args, pids, db_pids))
+                        ours.append(_case(spec, case, script, args, pids, db_pids, settle=settle))
                     else:
                         print("   baseline:", end="", flush=True)
-                        theirs.append(_case(base_spec, case, script, args, base, db_pids))
+                        theirs.append(
+                            _case(base_spec, case, script, args, base, db_pids, settle=settle)
+                        )
             cases.append(_rounds(ours))
             baseline.append(_rounds(theirs))
         if want("mixed"):
-            mixed = _case(spec, "mixed 70/20/10", "mixed", args, pids, db_pids, memory=True)
+            mixed = _case(
+                spec, "mixed 70/20/10", "mixed", args, pids, db_pids, memory=True, settle=settle
+            )
             cases.append(mixed)
     return {"seed_seconds": round(seed_seconds, 1), "clientbook": cases, "baseline": baseline}
 
@@ -238,7 +256,10 @@ def _case(
     db_pids: Callable[[], list[int]] | None,
     *,
     memory: bool = False,
+    settle: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
+    if settle is not None:
+        settle()
     if args.warmup:
         load.drive(spec, case, script, seconds=args.warmup, server_pids=pids, db_pids=None)
     seconds = args.memory_seconds if memory else args.duration
