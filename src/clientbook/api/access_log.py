@@ -120,9 +120,9 @@ class AccessLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
     Lines handed over on an event loop are written together once the loop's current turn
     is done (`call_soon`): the requests answered in one turn cost one write, not one
     each. A write a line was about a tenth of a GET one's server CPU (docs/performance.md,
-    ninth round). A line waits for the end of its
-    turn, microseconds after its response; the app's shutdown and `flush` write what
-    waits. Elsewhere (no running loop in the thread) a line is written at once.
+    ninth round). A line waits for the end of its turn, microseconds after its response;
+    the app's shutdown and `flush` write what waits. Elsewhere (no running loop in the
+    thread) a line is written at once.
     """
 
     def __init__(self, stream: Any = None) -> None:

@@ -76,6 +76,10 @@ class Access:
         }
 
 
+# A representation ready for orjson.dumps: built in Python, or JSON the database wrote.
+Representation = dict[str, Any] | orjson.Fragment
+
+
 @dataclass(frozen=True, slots=True)
 class NewRows:
     """What a POST writes: the client's columns, its source record, matter and token."""
@@ -91,8 +95,7 @@ class Transaction(Protocol):
 
     async def alive(self, access: Access) -> bool: ...
     async def business(self, access: Access) -> Business | None: ...
-    async def view(self, access: Access, client_id: str) -> ClientView | None: ...
-    async def single(self, access: Access, client_id: str) -> Any: ...
+    async def single(self, access: Access, client_id: str) -> Representation | None: ...
     async def locked(self, access: Access, client_id: str) -> tuple[Client, Business] | None: ...
     async def staff_exists(self, business_uid: str, staff_id: str) -> bool: ...
     async def email_taken(self, business_uid: str, email: str, except_id: str) -> bool: ...
@@ -246,7 +249,7 @@ class _Statements:
             matters=_matters(self._json(row[_N + 1])),
         )
 
-    async def single(self, access: Access, client_id: str) -> Any:
+    async def single(self, access: Access, client_id: str) -> Representation | None:
         """The client's single representation (GET one), ready for orjson.dumps; None
         when `view` finds no client."""
         view = await self.view(access, client_id)
@@ -361,7 +364,7 @@ class SqliteTransaction(_Statements):
     def _values(self, params: dict[str, Any]) -> dict[str, Any]:
         return {name: _sqlite_value(value) for name, value in params.items()}
 
-    async def single(self, access: Access, client_id: str) -> Any:
+    async def single(self, access: Access, client_id: str) -> Representation | None:
         """As SQLite writes it (direct_sql.single_json): JSON that orjson.dumps embeds
         as it is."""
         params = {**access.params(), "client_id": _uid(client_id)}
