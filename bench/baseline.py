@@ -60,15 +60,15 @@ def _tags(value: Any) -> Any:
 
 
 def _in_order(matters: Any) -> list[Any]:
-    """Matters by (created_at, uid), sorted once read (SQL sorts cost more than a client's
-    one or two rows: clientbook's SQLite statement sorts only what it must, tables.py)."""
+    """Matters by (created_at, uid), sorted once read (a client's one or two rows; SQL
+    would walk the business's matters to spare the sort, tables.py)."""
     return sorted(matters, key=lambda m: (m["created_at"], m["uid"]))
 
 
 def _first(sources: Any) -> Any:
     """The client's first source record by (created_at, uid), picked once read: a client
-    has one but after a merge, and SQLite's sort for LIMIT 1 costs more than the lookup
-    (clientbook sorts only when there are several, store/direct_sql.py)."""
+    has one unless it was merged, and clientbook's SQLite statement sorts them only when
+    there are several (store/direct_sql.py): the ceiling must not pay a sort it skips."""
     return min(sources, key=lambda s: (s["created_at"], s["uid"]), default=None)
 
 

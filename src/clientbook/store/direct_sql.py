@@ -140,10 +140,12 @@ def view(dialect: Dialect, kind: str) -> Statement:
     )
 
 
-# A source record of the client `c` (store/children.py: by the client's keys).
-_OF_CLIENT = (
-    "s.business_uid = c.business_uid AND s.client_created_at = c.created_at AND s.client_id = c.id"
-)
+def _of_client(alias: str) -> str:
+    """The rows `alias` (source records, matters) of the client `c`, by its keys."""
+    return (
+        f"{alias}.business_uid = c.business_uid AND {alias}.client_created_at = c.created_at"
+        f" AND {alias}.client_id = c.id"
+    )
 
 
 def _moment_json(column: str) -> str:
@@ -164,8 +166,8 @@ def single_json(kind: str) -> Statement:
     more than this statement; docs/performance.md, ninth round).
 
     As `view`: the first source record (by created_at, then uid) and the matters in
-    creation order (then uid). A client has one source record but after a merge: the
-    sort that picks the first runs only when there are more (a sort for LIMIT 1 was a
+    creation order (then uid). A client has one source record unless it was merged:
+    the sort that picks the first runs only when there are more (a sort for LIMIT 1 was a
     fifth of the statement's instructions). The matters are sorted by `+created_at`: an
     expression, so that no plan walks the business's matters in key order to spare the
     sort (tables.py).
@@ -185,17 +187,16 @@ def single_json(kind: str) -> Statement:
         " 'matters', json((SELECT json_group_array(json_object("
         "     'uid', ordered.uid, 'display_name', ordered.display_name,"
         "     'fields', json(ordered.fields)))"
-        "   FROM (SELECT m.uid, m.display_name, m.fields FROM matters m"
-        "     WHERE m.business_uid = c.business_uid AND m.client_created_at = c.created_at"
-        "     AND m.client_id = c.id ORDER BY +m.created_at, +m.uid) AS ordered)),"
+        f"   FROM (SELECT m.uid, m.display_name, m.fields FROM matters m WHERE {_of_client('m')}"
+        "     ORDER BY +m.created_at, +m.uid) AS ordered)),"
         f" 'matter_term', '{MATTER_TERM}', 'normalized_phone', c.normalized_phone,"
         " 'spam', json(CASE WHEN c.spam THEN 'true' ELSE 'false' END),"
         " 'staff_id', c.staff_id)"
         " FROM clients c"
         " LEFT JOIN source_records first_source ON first_source.rowid = CASE"
-        f"   WHEN (SELECT count(*) FROM source_records s WHERE {_OF_CLIENT}) < 2"
-        f"   THEN (SELECT s.rowid FROM source_records s WHERE {_OF_CLIENT})"
-        f"   ELSE (SELECT s.rowid FROM source_records s WHERE {_OF_CLIENT}"
+        f"   WHEN (SELECT count(*) FROM source_records s WHERE {_of_client('s')}) < 2"
+        f"   THEN (SELECT s.rowid FROM source_records s WHERE {_of_client('s')})"
+        f"   ELSE (SELECT s.rowid FROM source_records s WHERE {_of_client('s')}"
         "     ORDER BY s.created_at, s.uid LIMIT 1) END"
         " WHERE c.business_uid = :business AND c.id = :client_id AND c.deleted_at IS NULL"
         f" AND {_authorised(SQLITE, kind)}{_member(kind)}"
