@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
@@ -35,6 +36,7 @@ import sqlalchemy as sa
 
 from clientbook.domain import representations
 from clientbook.domain.model import Client, ClientView, Matter, SourceRecord
+from clientbook.store import core
 from clientbook.store import direct_sql as sql
 from clientbook.store.clients import EmailTaken
 from clientbook.store.engine import driver_url
@@ -101,6 +103,12 @@ class Transaction(Protocol):
     async def email_taken(self, business_uid: str, email: str, except_id: str) -> bool: ...
     async def update(self, business_uid: str, client_id: str, changes: dict[str, Any]) -> None: ...
     async def create(self, new: NewRows) -> None: ...
+    async def execute(
+        self, statement: sa.Executable, params: dict[str, Any] | None = None
+    ) -> core.Result: ...
+    def savepoint(self) -> AbstractAsyncContextManager[None]: ...
+    @property
+    def dialect_name(self) -> str: ...
 
 
 class RowChanged(Exception):
@@ -116,8 +124,19 @@ class DirectStore(Protocol):
     async def start(self) -> None: ...
     async def close(self) -> None: ...
     async def refresh(self) -> None: ...
-    def reading(self) -> AbstractAsyncContextManager[Transaction]: ...
-    def writing(self) -> AbstractAsyncContextManager[Transaction]: ...
+    def reading(self) -> AbstractAsyncContextManager[Transaction]:
+        """A unit of single-statement reads (each its own snapshot)."""
+        ...
+
+    def snapshot(self) -> AbstractAsyncContextManager[Transaction]:
+        """A unit of several reads that must agree (a list page and its children): one
+        read transaction."""
+        ...
+
+    def writing(self) -> AbstractAsyncContextManager[Transaction]:
+        """A unit of writes: committed when it ends normally, rolled back otherwise."""
+        ...
+
     def updating(self, *, last_try: bool) -> AbstractAsyncContextManager[Transaction]:
         """PUT's unit. On PostgreSQL `locked` reads the row unlocked with its version and
         `update` writes only while the row is still that version, else raises
@@ -133,12 +152,24 @@ class DirectStore(Protocol):
         ...
 
 
-def open_store(url: str, *, writer_lock: threading.RLock | None, pool_size: int) -> DirectStore:
+_WRITER_LOCKS: dict[str, threading.RLock] = {}
+_WRITER_GUARD = threading.Lock()
+
+
+def _writer_lock(path: str) -> threading.RLock:
+    """The lock every writer of this process to one SQLite file takes before BEGIN
+    IMMEDIATE (each event loop has its own writer connection: a server has one loop, a
+    test process several), so they wait their turn in order rather than polling."""
+    with _WRITER_GUARD:
+        return _WRITER_LOCKS.setdefault(os.path.realpath(path), threading.RLock())
+
+
+def open_store(url: str, *, pool_size: int = 10) -> DirectStore:
     """The store for a database URL (connections are made by `start`, on the event loop)."""
     parsed = sa.make_url(driver_url(url))
     if parsed.get_backend_name() == "sqlite":
-        assert writer_lock is not None
-        return SqliteStore(parsed.database or "", writer_lock=writer_lock)
+        path = parsed.database or ""
+        return SqliteStore(path, writer_lock=_writer_lock(path))
     dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     return PostgresStore(dsn, pool_size=pool_size)
 
@@ -211,6 +242,22 @@ class _Statements:
     """The Transaction methods over a backend's `_first` / `_write` and row decoding."""
 
     dialect: sql.Dialect
+    core_dialect: core.Dialect
+
+    @property
+    def dialect_name(self) -> str:
+        return self.dialect.name
+
+    async def execute(
+        self, statement: sa.Executable, params: dict[str, Any] | None = None
+    ) -> core.Result:
+        """Run a SQLAlchemy Core statement (store/core.py); a unique or foreign key
+        that refuses a write raises sqlalchemy's IntegrityError, as SQLAlchemy would."""
+        raise NotImplementedError
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """A nested unit: what it wrote is undone when it raises; the unit goes on."""
+        raise NotImplementedError
 
     async def _first(self, statement: sql.Statement, params: dict[str, Any]) -> Any:
         raise NotImplementedError
@@ -347,9 +394,39 @@ class SqliteTransaction(_Statements):
     """Statements on one sqlite3 connection, each fetched whole (so none stays open)."""
 
     dialect = sql.SQLITE
+    core_dialect = core.SQLITE_DIALECT
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self._savepoints = 0
+
+    async def execute(
+        self, statement: sa.Executable, params: dict[str, Any] | None = None
+    ) -> core.Result:
+        prepared = core.compiled(statement, self.core_dialect)
+        text, args = prepared.bind(params)
+        try:
+            cursor = self.db.execute(text, args)
+        except sqlite3.IntegrityError as error:
+            raise sa.exc.IntegrityError(text, args, error) from error
+        if not prepared.returns_rows:
+            return core.Result([], cursor.rowcount)
+        rows = cursor.fetchall()
+        return core.Result(prepared.rows(rows), len(rows))
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        self._savepoints += 1
+        name = f"nested_{self._savepoints}"
+        self.db.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute(f"ROLLBACK TO {name}")
+                self.db.execute(f"RELEASE {name}")
+            raise
+        self.db.execute(f"RELEASE {name}")
 
     async def _first(self, statement: sql.Statement, params: dict[str, Any]) -> Any:
         rows = self.db.execute(statement.text, params).fetchall()
@@ -399,6 +476,8 @@ class SqliteTransaction(_Statements):
 class _SqliteConnections:
     reader: sqlite3.Connection
     writes: GroupCommit  # the writer connection; its units share commits
+    # One read transaction at a time on the reader (a second BEGIN inside one fails).
+    snapshots: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
 
 
 class _SqliteReading:
@@ -447,6 +526,17 @@ class SqliteStore:
         return _SqliteReading(self._connections)
 
     @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Transaction]:
+        connections = await self._connections.get()
+        async with connections.snapshots:
+            db = connections.reader
+            db.execute("BEGIN")
+            try:
+                yield SqliteTransaction(db)
+            finally:
+                db.execute("COMMIT")  # a read transaction: nothing to keep or undo
+
+    @asynccontextmanager
     async def writing(self) -> AsyncIterator[Transaction]:
         connections = await self._connections.get()
         async with connections.writes.unit() as db:
@@ -466,6 +556,28 @@ class PostgresTransaction(_Statements):
     """Statements on one asyncpg connection (prepared and cached by asyncpg)."""
 
     dialect = sql.POSTGRES
+    core_dialect = core.POSTGRES_DIALECT
+
+    async def execute(
+        self, statement: sa.Executable, params: dict[str, Any] | None = None
+    ) -> core.Result:
+        prepared = core.compiled(statement, self.core_dialect)
+        text, args = prepared.bind(params)
+        try:
+            with self._first_may_find_it_dead():
+                if prepared.returns_rows:
+                    rows = await self.conn.fetch(text, *args)
+                    return core.Result(prepared.rows(rows), len(rows))
+                status: str = await self.conn.execute(text, *args)
+        except asyncpg.IntegrityConstraintViolationError as error:
+            raise sa.exc.IntegrityError(text, args, error) from error
+        count = status.rsplit(" ", 1)[-1]
+        return core.Result([], int(count) if count.isdigit() else -1)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        async with self.conn.transaction():  # nested in the unit's: a SAVEPOINT
+            yield
 
     def __init__(self, conn: Any, *, optimistic: bool = False) -> None:
         self.conn = conn
@@ -588,6 +700,21 @@ class PostgresStore:
         # A GET one is a single statement: its own snapshot, no transaction needed.
         async with (await self._pools.get()).acquire() as conn:
             yield PostgresTransaction(conn)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Transaction]:
+        async with (await self._pools.get()).acquire() as conn:
+            transaction = conn.transaction(isolation="repeatable_read", readonly=True)
+            try:
+                await transaction.start()
+            except _DEAD as error:
+                _terminate(conn)
+                raise StaleConnection from error
+            try:
+                yield PostgresTransaction(conn)
+            finally:
+                with suppress(Exception):
+                    await transaction.rollback()  # read only: nothing to keep
 
     def writing_once(self) -> AbstractAsyncContextManager[Transaction]:
         # Each statement commits on its own: no BEGIN and COMMIT round trips. Inside a
