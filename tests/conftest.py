@@ -15,7 +15,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from clientbook.app import create_app
 from clientbook.config import Settings
@@ -51,7 +51,7 @@ def engine(settings: Settings) -> Iterator[sa.Engine]:
 
 @pytest.fixture(scope="session")
 def app(settings: Settings, engine: sa.Engine) -> Any:
-    return create_app(settings, engine=engine)
+    return create_app(settings)
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,14 @@ class MalformedJSON(AppError):
     message = "Malformed JSON"
 
 
+class MalformedBody(AppError):
+    """A body the server could not read: its chunked framing is broken (docs/decisions.md)."""
+
+    status_code = 400
+    error_code = "malformed_body"
+    message = "Malformed request body"
+
+
 class Unauthorized(AppError):
     status_code = 401
     error_code = "unauthorized"

@@ -14,30 +14,14 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
 
 CHECK_SECONDS = 1.0
 log = logging.getLogger("clientbook")
 
-Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
-
-
-def stopping_with_parent(lifespan: Lifespan, *, every: float = CHECK_SECONDS) -> Lifespan:
-    """`lifespan`, watching meanwhile for the process that started this one to be gone."""
-
-    @asynccontextmanager
-    async def watched(app: Any) -> AsyncIterator[Any]:
-        parent = os.getppid()
-        async with lifespan(app) as state:
-            watcher = asyncio.create_task(_watch(parent, every))
-            try:
-                yield state
-            finally:
-                watcher.cancel()
-
-    return watched
+def watching_parent(*, every: float = CHECK_SECONDS) -> asyncio.Task[None]:
+    """A task that stops this process (SIGTERM) once the process that started it is gone;
+    the app's lifespan runs it while serving."""
+    return asyncio.create_task(_watch(os.getppid(), every))
 
 
 async def _watch(parent: int, every: float) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from clientbook.app import create_app
 from clientbook.config import Settings
@@ -108,7 +108,7 @@ def test_body_at_the_limit_is_not_413(http: Any, tenant: Tenant) -> None:
 @pytest.fixture(scope="module")
 def small_limit_client(settings: Settings, engine: sa.Engine) -> Iterator[TestClient]:
     small = settings.model_copy(update={"max_body_bytes": 64})
-    with TestClient(create_app(small, engine=engine), raise_server_exceptions=False) as client:
+    with TestClient(create_app(small), raise_server_exceptions=False) as client:
         yield client
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from clientbook.app import create_app
 from clientbook.config import Settings
@@ -30,7 +30,7 @@ def test_ready_when_migrated_to_head(http: Any, backend: str) -> None:
 def test_not_ready_until_migrated_to_head(backend: str, tmp_path: Path) -> None:
     with fresh_database(backend, tmp_path) as url:
         engine = create_engine(url, pool_size=2)
-        app = create_app(Settings(database_url=url, secret_key=TEST_SECRET), engine=engine)
+        app = create_app(Settings(database_url=url, secret_key=TEST_SECRET))
         try:
             with TestClient(app) as client:
                 assert client.get("/ready").status_code == 200
@@ -54,7 +54,7 @@ def test_not_ready_until_migrated_to_head(backend: str, tmp_path: Path) -> None:
 def test_not_ready_when_the_database_is_gone(backend: str, tmp_path: Path) -> None:
     with fresh_database(backend, tmp_path) as url:
         engine = create_engine(url, pool_size=2)
-        app = create_app(Settings(database_url=url, secret_key=TEST_SECRET), engine=engine)
+        app = create_app(Settings(database_url=url, secret_key=TEST_SECRET))
         try:
             with TestClient(app) as client:
                 engine.dispose()

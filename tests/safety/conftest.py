@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from clientbook.app import create_app
 from clientbook.config import Settings
@@ -57,7 +57,7 @@ def unlimited_settings(settings: Settings) -> Settings:
 
 @pytest.fixture(scope="session")
 def unlimited_asgi(unlimited_settings: Settings, engine: sa.Engine) -> Iterator[TestClient]:
-    app = create_app(unlimited_settings, engine=engine)
+    app = create_app(unlimited_settings)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

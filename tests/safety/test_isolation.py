@@ -20,6 +20,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
+from clientbook.api import openapi
 from clientbook.config import Settings
 from tests.factories import bearer
 from tests.safety import world as worlds
@@ -177,7 +178,7 @@ def _template(path: str) -> str:
 
 def served_routes(app: Any) -> set[tuple[str, str]]:
     """(method, template) of every platform route the app serves, read from its OpenAPI."""
-    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    paths: dict[str, dict[str, Any]] = openapi.document(app.table)["paths"]
     return {
         (method.upper(), _template(path))
         for path, operations in paths.items()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from clientbook.app import create_app
 from clientbook.config import Settings
@@ -119,7 +119,7 @@ def faulty(unlimited_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Ite
                 RuntimeError("psycopg: connection to /var/run/postgresql/.s.PGSQL.5432 failed"),
             )
 
-    app = create_app(unlimited_settings, engine=engine)
+    app = create_app(unlimited_settings)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
     engine.dispose()

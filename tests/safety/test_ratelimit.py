@@ -14,7 +14,7 @@ import httpx2 as httpx
 import pytest
 import redis
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from clientbook import ids
 from clientbook.api.ratelimit import RateLimit
@@ -40,7 +40,7 @@ def _redis_or_skip() -> str:
 
 @pytest.fixture
 def limited(settings: Settings, engine: sa.Engine) -> Iterator[TestClient]:
-    app = create_app(settings.model_copy(update={"rate_limit": LIMIT}), engine=engine)
+    app = create_app(settings.model_copy(update={"rate_limit": LIMIT}))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

@@ -1,93 +1,109 @@
-"""The Clients routes: each parses, calls one service function and renders."""
+"""The Clients routes: each parses, calls one service function and answers.
+
+Every route runs on the event loop over the one async store; api/edge.py applies the
+contract's order of checks around each (see its docstring for where each check is).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from datetime import timedelta
 
 from clientbook import ids, service
-from clientbook.api import docs, edge
-from clientbook.api.edge import RawBody
-from clientbook.api.rendering import ok, ok_flat
+from clientbook.api import docs
+from clientbook.api.edge import Answer, Call, field_names
+from clientbook.api.routing import RouteTable
 from clientbook.domain import listing
+from clientbook.service import hot
 
-router = APIRouter(prefix="/platform/v1", tags=["clients"])
-SERVED_AHEAD = "served by api/hot.py"
+table = RouteTable(prefix="/platform/v1", tags=("clients",))
 
 
-# POST, and GET and PUT of one client, are served by api/hot.py ahead of this router:
-# their declarations here document them (OpenAPI) and name their route in logs and metrics.
-@router.post("/clients", status_code=201, **docs.CREATE)
-def create_client(request: Request) -> Response:
+@table.route("POST", "/clients", status=201, body="json", doc=docs.CREATE)
+async def create_client(call: Call) -> Answer:
     """Creates a client, its source record and its default matter; returns a client token."""
-    raise NotImplementedError(SERVED_AHEAD)
+    data = await hot.create_client(
+        call.app.store,
+        access=call.access,
+        body=call.json_or_error(),
+        now=ids.utcnow(),
+        key=call.app.key,
+        client_token_ttl=timedelta(days=call.app.settings.client_token_ttl_days),
+        admit=call.admit,
+    )
+    return Answer(201, data)
 
 
-@router.get("/clients", **docs.LIST)
-async def list_clients(request: Request) -> Response:
+@table.route("GET", "/clients", doc=docs.LIST)
+async def list_clients(call: Call) -> Answer:
     """Lists live clients in creation order, filtered and paged (contract 5.2)."""
-    return await edge.state(request).reads.run(_list_clients, request)
+    async with call.unit(write=False) as (tx, principal):
+        query = listing.parse_list_query(call.query)
+        data = await service.list_clients(tx, principal=principal, query=query)
+    return Answer(200, data)
 
 
-def _list_clients(request: Request) -> Response:
-    with edge.unit(request, write=False) as (conn, principal):
-        query = listing.parse_list_query(request.query_params)
-        data = service.list_clients(conn, principal=principal, query=query)
-    return ok(data)
-
-
-# Registered before PUT /clients/{client_id}, which would otherwise take "bulk" as an id.
-@router.put("/clients/bulk", **docs.BULK)
-def bulk_update_opt_in(request: Request, raw: RawBody) -> Response:
+# Declared before PUT /clients/{client_id}, which would otherwise take "bulk" as an id.
+@table.route("PUT", "/clients/bulk", body="json", doc=docs.BULK)
+async def bulk_update_opt_in(call: Call) -> Answer:
     """Sets opt_in on up to 5000 clients at once: all or nothing."""
-    with edge.unit(request, write=True) as (conn, principal):
-        body = edge.json_object(request, raw)
-        data = service.bulk_update_opt_in(conn, principal=principal, body=body, now=ids.utcnow())
-    return ok(data)
-
-
-@router.get("/clients/merges/possible_merge_master", **docs.POSSIBLE_MERGE_MASTER)
-async def possible_merge_master(request: Request) -> Response:
-    """Of the given clients, those that may be a merge master (at most one matter)."""
-    return await edge.state(request).reads.run(_possible_merge_master, request)
-
-
-def _possible_merge_master(request: Request) -> Response:
-    with edge.unit(request, write=False) as (conn, principal):
-        data = service.possible_merge_masters(
-            conn, principal=principal, params=request.query_params
+    async with call.unit(write=True) as (tx, principal):
+        body = call.json()
+        data = await service.bulk_update_opt_in(
+            tx, principal=principal, body=body, now=ids.utcnow()
         )
-    return ok_flat(data)
+    return Answer(200, data)
 
 
-@router.put("/clients/merges/merge_clients", **docs.MERGE)
-def merge_clients(request: Request, _ignored: RawBody) -> Response:
+@table.route("GET", "/clients/merges/possible_merge_master", doc=docs.POSSIBLE_MERGE_MASTER)
+async def possible_merge_master(call: Call) -> Answer:
+    """Of the given clients, those that may be a merge master (at most one matter)."""
+    async with call.unit(write=False) as (tx, principal):
+        data = await service.possible_merge_masters(tx, principal=principal, params=call.query)
+    return Answer(200, data, flat=True)
+
+
+@table.route("PUT", "/clients/merges/merge_clients", body="ignored", doc=docs.MERGE)
+async def merge_clients(call: Call) -> Answer:
     """Merges clients into a master: empty fields filled, tags united, matters moved, the
     merged clients deleted. Any body is ignored (but one past the limit is still a 413)."""
-    with edge.unit(request, write=True) as (conn, principal):
-        data = service.merge_clients(
-            conn, principal=principal, params=request.query_params, now=ids.utcnow()
+    async with call.unit(write=True) as (tx, principal):
+        data = await service.merge_clients(
+            tx, principal=principal, params=call.query, now=ids.utcnow()
         )
-    return ok_flat(data)
+    return Answer(200, data, flat=True)
 
 
-@router.get("/clients/{client_id}", **docs.GET_ONE)
-def get_client(request: Request, client_id: str) -> Response:
+@table.route("GET", "/clients/{client_id}", doc=docs.GET_ONE)
+async def get_client(call: Call) -> Answer:
     """Retrieves a client."""
-    raise NotImplementedError(SERVED_AHEAD)
+    data = await hot.get_client(
+        call.app.store, access=call.access, client_id=call.params["client_id"], admit=call.admit
+    )
+    return Answer(200, data)
 
 
-@router.put("/clients/{client_id}", **docs.UPDATE)
-def update_client(request: Request, client_id: str) -> Response:
+@table.route("PUT", "/clients/{client_id}", body="json", doc=docs.UPDATE)
+async def update_client(call: Call) -> Answer:
     """Updates a client: only the fields sent are considered (partial update)."""
-    raise NotImplementedError(SERVED_AHEAD)
+    result = await hot.update_client(
+        call.app.store,
+        access=call.access,
+        client_id=call.params["client_id"],
+        body=call.json_or_error(),
+        now=ids.utcnow(),
+        admit=call.admit,
+    )
+    answer = Answer(200, result.body)
+    if result.ignored:
+        answer.headers.append((b"x-ignored-fields", field_names(result.ignored)))
+    return answer
 
 
-@router.delete("/clients/{client_id}", **docs.DELETE)
-def delete_client(request: Request, client_id: str) -> Response:
+@table.route("DELETE", "/clients/{client_id}", doc=docs.DELETE)
+async def delete_client(call: Call) -> Answer:
     """Deletes a client (soft delete): it disappears from every read; its email is freed."""
-    with edge.unit(request, write=True) as (conn, principal):
-        data = service.delete_client(
-            conn, principal=principal, client_id=client_id, now=ids.utcnow()
+    async with call.unit(write=True) as (tx, principal):
+        data = await service.delete_client(
+            tx, principal=principal, client_id=call.params["client_id"], now=ids.utcnow()
         )
-    return ok(data)
+    return Answer(200, data)

@@ -64,7 +64,6 @@ BODY_MODELS: list[type[BaseModel]] = [
 ]
 
 CREATE: dict[str, Any] = {
-    "response_model": None,
     "responses": {
         201: {"model": schemas.CreatedEnvelope, "description": "Created"},
         **_errors(400, 409, 413, 415, 422),
@@ -72,11 +71,9 @@ CREATE: dict[str, Any] = {
     "openapi_extra": _body(schemas.ClientCreate, {"first_name": "Ada", "email": "ada@example.com"}),
 }
 GET_ONE: dict[str, Any] = {
-    "response_model": None,
     "responses": {200: {"model": schemas.SingleEnvelope}, **_errors(404)},
 }
 UPDATE: dict[str, Any] = {
-    "response_model": None,
     "responses": {
         200: {
             "model": schemas.UpdatedEnvelope,
@@ -111,7 +108,6 @@ _CONTACT_NOT_FOUND = {
 }
 
 LIST: dict[str, Any] = {
-    "response_model": None,
     "responses": {200: {"model": schemas.ListEnvelope}, **_errors(422)},
     "openapi_extra": {
         "parameters": [
@@ -150,11 +146,9 @@ LIST: dict[str, Any] = {
     },
 }
 DELETE: dict[str, Any] = {
-    "response_model": None,
     "responses": {200: {"model": schemas.SingleEnvelope}, **_errors(404)},
 }
 BULK: dict[str, Any] = {
-    "response_model": None,
     "responses": {200: {"model": schemas.BulkEnvelope}, **_errors(400, 413, 415, 422)},
     "openapi_extra": _body(
         schemas.BulkUpdate, {"clients": [{"id": "a1b2c3d4e5f6g7h8", "opt_in": True}]}
@@ -167,7 +161,6 @@ _CLIENT_IDS = _query(
     required=True,
 )
 POSSIBLE_MERGE_MASTER: dict[str, Any] = {
-    "response_model": None,
     "responses": {
         200: {"model": schemas.MergeMasterEnvelope},
         404: _CONTACT_NOT_FOUND,
@@ -176,7 +169,6 @@ POSSIBLE_MERGE_MASTER: dict[str, Any] = {
     "openapi_extra": {"parameters": [_CLIENT_IDS]},
 }
 MERGE: dict[str, Any] = {
-    "response_model": None,
     "responses": {
         200: {"model": schemas.MergedEnvelope},
         404: _CONTACT_NOT_FOUND,

@@ -8,14 +8,21 @@ the Bearer token pasted under "Authorize".
 from __future__ import annotations
 
 import importlib.util
+import mimetypes
+from functools import cache, lru_cache
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
-from starlette.responses import HTMLResponse
-from starlette.staticfiles import StaticFiles
+import orjson
+
+from clientbook.api import openapi
+from clientbook.api.edge import Answer, Call
+from clientbook.api.routing import RouteTable
+from clientbook.errors import NotFound
 
 DOCS_PATH = "/docs"
 ASSETS_PATH = "/docs/assets"
+OPENAPI_URL = "/platform/v1/openapi.json"
+table = RouteTable()
 
 
 def assets_directory() -> Path:
@@ -26,18 +33,45 @@ def assets_directory() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
-def mount(app: FastAPI, *, openapi_url: str) -> None:
-    """Serve the page at /docs and its assets under /docs/assets."""
-    page = _PAGE.replace("{assets}", ASSETS_PATH).replace("{openapi_url}", openapi_url)
-    router = APIRouter(include_in_schema=False)
+@table.route("GET", DOCS_PATH, documented=False)
+async def docs_page(_call: Call) -> Answer:
+    """The Swagger UI page."""
+    return Answer(200, body=_page(), content_type=b"text/html; charset=utf-8")
 
-    @router.get(DOCS_PATH, response_class=HTMLResponse)
-    def docs_page() -> HTMLResponse:
-        """The Swagger UI page."""
-        return HTMLResponse(page)
 
-    app.include_router(router)
-    app.mount(ASSETS_PATH, StaticFiles(directory=assets_directory()), name="docs-assets")
+@table.route("GET", ASSETS_PATH + "/{path:path}", documented=False)
+async def docs_asset(call: Call) -> Answer:
+    """One Swagger UI file (never a file outside the package's static folder)."""
+    found = _asset(call.params["path"])
+    if found is None:
+        raise NotFound
+    content, media_type = found
+    return Answer(200, body=content, content_type=media_type.encode())
+
+
+@table.route("GET", OPENAPI_URL, documented=False)
+async def openapi_document(call: Call) -> Answer:
+    """The OpenAPI document of every route the app serves."""
+    document = call.app.openapi or openapi.document(call.app.table)
+    call.app.openapi = document
+    return Answer(200, body=orjson.dumps(document))
+
+
+@cache
+def _page() -> bytes:
+    return _PAGE.replace("{assets}", ASSETS_PATH).replace("{openapi_url}", OPENAPI_URL).encode()
+
+
+@lru_cache(maxsize=128)
+def _asset(name: str) -> tuple[bytes, str] | None:
+    root = assets_directory().resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if media_type.startswith("text/") or media_type == "application/javascript":
+        media_type += "; charset=utf-8"
+    return path.read_bytes(), media_type
 
 
 _PAGE = """<!doctype html>

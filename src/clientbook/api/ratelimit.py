@@ -12,6 +12,8 @@ import math
 import time
 
 from limits import RateLimitItemPerMinute, storage, strategies
+from limits.aio import storage as aio_storage
+from limits.aio import strategies as aio_strategies
 from limits.errors import StorageError
 
 from clientbook.config import Settings
@@ -25,20 +27,35 @@ class RateLimit:
 
     def __init__(self, *, per_minute: int, storage_url: str, key_prefix: str) -> None:
         self.item = RateLimitItemPerMinute(per_minute)
-        # A count kept elsewhere (Redis) is a network call: async routes make it off the loop.
-        self.blocking = not storage_url.startswith("memory")
-        options: dict[str, float | str | bool] = {"wrap_exceptions": True}
-        if not storage_url.startswith("memory"):
-            options["key_prefix"] = key_prefix
-        self.storage = storage.storage_from_string(storage_url, **options)
-        self.limiter = strategies.SlidingWindowCounterRateLimiter(self.storage)
+        # In memory the count is a few dict operations (sync); in Redis it is a network
+        # call, made with redis-py's asyncio client on the event loop (no thread).
+        self.in_memory = storage_url.startswith("memory")
+        if self.in_memory:
+            self.limiter = strategies.SlidingWindowCounterRateLimiter(
+                storage.storage_from_string(storage_url, wrap_exceptions=True)
+            )
+        else:
+            self.shared = aio_strategies.SlidingWindowCounterRateLimiter(
+                aio_storage.storage_from_string(
+                    "async+" + storage_url,
+                    wrap_exceptions=True,
+                    key_prefix=key_prefix,
+                    implementation="redispy",
+                )
+            )
 
-    def hit(self, business_uid: str) -> None:
+    async def hit(self, business_uid: str) -> None:
         """Count one request of the business; raise TooManyRequests past the limit."""
         try:
-            if self.limiter.hit(self.item, "business", business_uid):
-                return
-            reset_at = self.limiter.get_window_stats(self.item, "business", business_uid)[0]
+            if self.in_memory:
+                if self.limiter.hit(self.item, "business", business_uid):
+                    return
+                reset_at = self.limiter.get_window_stats(self.item, "business", business_uid)[0]
+            else:
+                if await self.shared.hit(self.item, "business", business_uid):
+                    return
+                stats = await self.shared.get_window_stats(self.item, "business", business_uid)
+                reset_at = stats[0]
         except StorageError:
             # A limiter that cannot count must not take the API down with it: fail open.
             log.warning("rate limit storage unavailable; request not counted")

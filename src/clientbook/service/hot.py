@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from clientbook import auth, ids
-from clientbook.auth import ON_BEHALF_REQUIRED
 from clientbook.domain import representations
 from clientbook.domain.create import parse_create
 from clientbook.domain.model import Client
@@ -25,15 +24,14 @@ from clientbook.errors import (
     AppError,
     Conflict,
     EntityNotFound,
-    Forbidden,
     Unauthorized,
     ValidationFailed,
 )
+from clientbook.service import access as access_rules
 from clientbook.service import common
 from clientbook.store.clients import EmailTaken
 from clientbook.store.direct import Access, DirectStore, NewRows, RowChanged, Transaction
 from clientbook.store.direct_sql import CLIENT_COLUMNS, SOURCE_COLUMNS
-from clientbook.store.principals import TokenRecord
 
 EMAIL_TAKEN_ON_CREATE = "Client already exist"
 EMAIL_TAKEN_ON_UPDATE = "Validation failed: Email has already been taken"
@@ -55,39 +53,20 @@ class Updated:
 Admit = Callable[[str], Awaitable[None]]
 
 
-def access_of(token: TokenRecord, on_behalf_of: str | None) -> Access:
-    """The business a verified token asks to act on (None: refused by `_acting_business`).
-
-    A staff or app token naming another business is refused before any SQL.
-    """
-    if token.kind == "directory":
-        return Access(token, on_behalf_of or None)
-    if token.kind == "client":
-        return Access(token, None)
-    if on_behalf_of is not None and on_behalf_of != token.business_uid:
-        raise Unauthorized
-    return Access(token, token.business_uid)
-
-
-async def _acting_business(store: DirectStore, access: Access, *, on_behalf_of: str | None) -> str:
-    """The business the request acts on. A token that cannot act on one is refused: a
-    client token (403 when live), a directory token without a usable X-On-Behalf-Of."""
+async def _acting_business(store: DirectStore, access: Access) -> str:
+    """The business the request acts on (service/access.py), asking the database only
+    when the token names none itself."""
     if access.business_uid is not None:
         return access.business_uid
     async with store.reading() as tx:
-        live = await tx.alive(access)
-    if live and access.token.kind == "client":
-        raise Forbidden
-    if live and on_behalf_of is None:
-        raise Unauthorized(ON_BEHALF_REQUIRED)
-    raise Unauthorized
+        return await access_rules.acting_business(tx, access)
 
 
 async def get_client(
-    store: DirectStore, *, access: Access, on_behalf_of: str | None, client_id: str, admit: Admit
+    store: DirectStore, *, access: Access, client_id: str, admit: Admit
 ) -> dict[str, Any]:
     """GET /clients/{id}: the single representation, or 404."""
-    business_uid = await _acting_business(store, access, on_behalf_of=on_behalf_of)
+    business_uid = await _acting_business(store, access)
     async with store.reading() as tx:
         client = await tx.single(access, client_id)
         if client is None and await tx.business(access) is None:
@@ -102,7 +81,6 @@ async def update_client(
     store: DirectStore,
     *,
     access: Access,
-    on_behalf_of: str | None,
     client_id: str,
     body: dict[str, Any] | AppError,
     now: datetime,
@@ -114,7 +92,7 @@ async def update_client(
     A try that finds its row written by another request since it read it wrote nothing
     (store.updating): it reads again and applies the request to what is there now.
     """
-    business_uid = await _acting_business(store, access, on_behalf_of=on_behalf_of)
+    business_uid = await _acting_business(store, access)
     admitted = False
 
     async def admit_once(uid: str) -> None:  # a request counts once, however many tries
@@ -180,7 +158,6 @@ async def create_client(
     store: DirectStore,
     *,
     access: Access,
-    on_behalf_of: str | None,
     body: dict[str, Any] | AppError,
     now: datetime,
     key: str,
@@ -190,7 +167,7 @@ async def create_client(
     """POST /clients: contract 5.1. The client, its source record and default matter, and
     a client token, written in one transaction; the live-email index refuses a taken
     email (409) however many requests race for it."""
-    business_uid = await _acting_business(store, access, on_behalf_of=on_behalf_of)
+    business_uid = await _acting_business(store, access)
     # Its reads (the business, the staff member) only decide; its rows are one statement.
     async with store.writing_once() as tx:
         business = await tx.business(access)

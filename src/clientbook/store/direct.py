@@ -66,6 +66,7 @@ class Access:
 
     token: TokenRecord
     business_uid: str | None
+    on_behalf_of: str | None = None  # the header as sent (for the 401's message)
 
     def params(self) -> dict[str, Any]:
         return {
