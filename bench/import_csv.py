@@ -10,6 +10,7 @@ recorded figure is in docs/decisions.md ("CSV import/export").
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
 import os
@@ -23,8 +24,7 @@ from pathlib import Path
 from clientbook import admin, ids
 from clientbook.config import Settings
 from clientbook.store import migrate
-from clientbook.store.engine import create_engine
-from clientbook.store.uow import transaction
+from clientbook.store.direct import open_store
 
 CLIENTBOOK = str(Path(sys.executable).parent / "clientbook")
 COLUMNS = ("first_name", "last_name", "email", "phone", "address", "tags", "status", "opt_in")
@@ -53,20 +53,28 @@ def write_csv(path: Path, rows: int) -> None:
 
 def make_business(database_url: str) -> str:
     migrate.upgrade(database_url)
+    return asyncio.run(_make_business(database_url))
+
+
+async def _make_business(database_url: str) -> str:
+    """A directory and its business, written through the async store (admin functions)."""
     settings = Settings(database_url=database_url)
-    engine = create_engine(database_url, pool_size=1)
+    store = open_store(database_url, pool_size=1)
+    await store.start()
     now = ids.utcnow()
-    with transaction(engine, write=True) as conn:
-        directory = admin.create_directory(conn, name="Bench", settings=settings, now=now)
-        business = admin.create_business(
-            conn,
-            directory_uid=directory["uid"],
-            name="Bench import",
-            country="US",
-            opt_in_enabled=True,
-            now=now,
-        )
-    engine.dispose()
+    try:
+        async with store.writing() as tx:
+            directory = await admin.create_directory(tx, name="Bench", settings=settings, now=now)
+            business = await admin.create_business(
+                tx,
+                directory_uid=directory["uid"],
+                name="Bench import",
+                country="US",
+                opt_in_enabled=True,
+                now=now,
+            )
+    finally:
+        await store.close()
     return str(business["uid"])
 
 

@@ -63,14 +63,21 @@ def ensure_wrk() -> str:
 def server_command(
     kind: str, *, server: str, workers: int, port: int, database_url: str
 ) -> list[str]:
-    """The command line of clientbook or the baseline app. clientbook under its own
-    server (granian) is `clientbook serve`; `--server uvicorn` is the A/B."""
+    """The command line of clientbook, the baseline app or the ceiling. clientbook under
+    its own server (granian) is `clientbook serve`; `--server uvicorn` is the A/B. The
+    ceiling (bench/ceiling.py) is a Starlette app and always runs on uvicorn."""
+    if kind == "ceiling":
+        server = "uvicorn"
     if kind == "clientbook" and server == "granian":
         return [
             str(BIN / "clientbook"), "serve", "--workers", str(workers),
             "--port", str(port), "--database-url", database_url,
         ]  # fmt: skip
-    target = "clientbook.app:create_app_from_env" if kind == "clientbook" else "bench.baseline:app"
+    target = {
+        "clientbook": "clientbook.app:create_app_from_env",
+        "baseline": "bench.baseline:app",
+        "ceiling": "bench.ceiling:app",
+    }[kind]
     factory = ["--factory"] if kind == "clientbook" else []
     if server == "granian":
         return [
@@ -135,12 +142,13 @@ def status_of(port: int, path: str, token: str) -> int:
 
 @dataclass(frozen=True)
 class Load:
-    """How wrk drives a case: connections, seconds, and the Lua environment."""
+    """How wrk drives a case: threads, connections, and the Lua environment."""
 
     wrk: str
     port: int
     connections: int
     env: dict[str, str]
+    threads: int = 1
 
 
 def drive(
@@ -155,7 +163,7 @@ def drive(
 ) -> Result:
     """Run one wrk case and measure CPU per group (server, database, wrk) while it runs."""
     command = [
-        load.wrk, "-t1", f"-c{load.connections}", f"-d{seconds}s", "--timeout", "10s",
+        load.wrk, f"-t{load.threads}", f"-c{load.connections}", f"-d{seconds}s", "--timeout", "10s",
         "-s", str(WRK_DIR / f"{script}.lua"), f"http://{HOST}:{load.port}",
     ]  # fmt: skip
     # A fresh nonce per run keeps POSTed emails unique across runs.

@@ -1,4 +1,4 @@
-"""`make bench`: seed SQLite and PostgreSQL, load clientbook and the baseline, report.
+"""`make bench`: seed SQLite and PostgreSQL, load clientbook, the baseline and the ceiling.
 
 Everything runs on 127.0.0.1 for a bounded time; the PostgreSQL benchmark database is
 created and dropped here, the SQLite file lives in a temporary folder.
@@ -30,8 +30,9 @@ PG_DATABASE = "clientbook_bench"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 CLIENTBOOK_PORT = 18080
 BASELINE_PORT = 18081
+CEILING_PORT = 18082
 SEARCHES = ("email", "uid", "phone", "updated_at")
-BASELINE_CASES = ("get_one", "put")  # what the baseline app serves
+BASELINE_CASES = ("get_one", "put")  # what the baseline and the ceiling serve
 LIST_PATH = "/platform/v1/clients"
 
 
@@ -77,7 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     memory = int(env("BENCH_MEMORY_SECONDS", "60"))
     parser.add_argument("--memory-seconds", type=int, default=memory,
                         help="length of the mixed run that samples server RSS")  # fmt: skip
-    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--connections", type=int, default=int(env("BENCH_CONNECTIONS", "16")),
+                        help="wrk connections")  # fmt: skip
+    parser.add_argument("--threads", type=int, default=int(env("BENCH_THREADS", "1")),
+                        help="wrk threads")  # fmt: skip
     parser.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", "1")))
     parser.add_argument(
         "--server", choices=("granian", "uvicorn"), default=env("BENCH_SERVER", "granian")
@@ -85,7 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--backends", default=env("BENCH_BACKENDS", "sqlite,postgresql"))
     parser.add_argument("--cases", default=env("BENCH_CASES", ""),
                         help="comma-separated subset of cases (default: all)")  # fmt: skip
-    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the bare-ASGI baseline (bench/baseline.py)")  # fmt: skip
+    parser.add_argument("--no-ceiling", action="store_true",
+                        help="skip the Starlette ceiling (bench/ceiling.py)")  # fmt: skip
     parser.add_argument("--pg-admin-url", default=env("BENCH_PG_ADMIN_URL", PG_ADMIN_URL))
     parser.add_argument("--json-out", default="bench/results/latest.json")
     parser.add_argument("--report", default=env("BENCH_REPORT", "docs/performance.md"),
@@ -170,17 +177,36 @@ def _bench_database(
     )  # fmt: skip
     cases: list[dict[str, Any]] = []
     baseline: list[dict[str, Any]] = []
+    ceiling: list[dict[str, Any]] = []
     settle = None if url.startswith("sqlite") else lambda: _checkpoint(url)
     with ExitStack() as servers:
         pid = servers.enter_context(load.running(command, port=CLIENTBOOK_PORT, env=server_env))
-        # The baseline runs beside clientbook, idle until its turn: each of its cases runs
-        # right after clientbook's same case, so both meet the same machine (the ratio is
-        # what the targets are about, and a shared machine drifts within minutes).
-        base = None if args.no_baseline else _start_baseline(servers, args, url, seeded)
+        # The baseline and the ceiling run beside clientbook, idle until their turn: each
+        # of their cases runs right beside clientbook's same case, so all meet the same
+        # machine (the ratio is what the targets are about, and a shared machine drifts
+        # within minutes).
+        base = (
+            None if args.no_baseline else _start_reference(servers, "baseline", args, url, seeded)
+        )
+        top = None if args.no_ceiling else _start_reference(servers, "ceiling", args, url, seeded)
         time.sleep(1)  # let every worker start
         pids = procs.tree(pid)
-        spec = load.Load(wrk=wrk, port=CLIENTBOOK_PORT, connections=args.connections, env=env)
-        base_spec = load.Load(wrk=wrk, port=BASELINE_PORT, connections=args.connections, env=env)
+
+        def spec_of(port: int) -> load.Load:
+            return load.Load(
+                wrk=wrk, port=port, connections=args.connections, env=env, threads=args.threads
+            )
+
+        spec = spec_of(CLIENTBOOK_PORT)
+        # Who is paired with clientbook: (label, wrk spec, process tree, results).
+        references = [
+            (name, spec_of(port), tree, out)
+            for name, port, tree, out in (
+                ("baseline", BASELINE_PORT, base, baseline),
+                ("ceiling", CEILING_PORT, top, ceiling),
+            )
+            if tree is not None
+        ]
         plan = [("GET one", "get_one"), ("list first page", "list_first_page")]
         plan += [(f"search_by={s}", f"search_{s}") for s in SEARCHES]
         plan += [("PUT", "put"), ("POST", "post")]
@@ -191,44 +217,55 @@ def _bench_database(
                 cases.append(asdict(load.Result(case=case, available=False)))
                 print(f"   {case}: not available", flush=True)
                 continue
-            if base is None or script not in BASELINE_CASES:
+            if not references or script not in BASELINE_CASES:
                 cases.append(_case(spec, case, script, args, pids, db_pids, settle=settle))
                 continue
-            # The pairs the targets compare run in alternating rounds, N times: the
-            # machine drifts, each pair meets the same state. Who goes first alternates
-            # too: the first of a pair may warm what both read (the page cache of one
-            # database file), and clientbook used to be first every time.
+            # The cases the targets compare run in rounds, N times: the machine drifts,
+            # each round meets the same state. Who goes first rotates too: the first of a
+            # round may warm what all read (the page cache of one database file).
             ours: list[dict[str, Any]] = []
-            theirs: list[dict[str, Any]] = []
+            theirs: dict[str, list[dict[str, Any]]] = {name: [] for name, *_ in references}
+            turns = [("clientbook", spec, pids), *((n, s, t) for n, s, t, _ in references)]
             for round_ in range(args.rounds):
-                for turn in (0, 1) if round_ % 2 == 0 else (1, 0):
-                    if turn == 0:
-                        ours.append(_case(spec, case, script, args, pids, db_pids, settle=settle))
-                    else:
-                        print("   baseline:", end="", flush=True)
-                        theirs.append(
-                            _case(base_spec, case, script, args, base, db_pids, settle=settle)
-                        )
+                first = round_ % len(turns)
+                for name, each, tree in turns[first:] + turns[:first]:
+                    if name == "clientbook":
+                        ours.append(_case(each, case, script, args, tree, db_pids, settle=settle))
+                        continue
+                    print(f"   {name}:", end="", flush=True)
+                    theirs[name].append(
+                        _case(each, case, script, args, tree, db_pids, settle=settle)
+                    )
             cases.append(_rounds(ours))
-            baseline.append(_rounds(theirs))
+            for name, _, _, out in references:
+                out.append(_rounds(theirs[name]))
         if want("mixed"):
             mixed = _case(
                 spec, "mixed 70/20/10", "mixed", args, pids, db_pids, memory=True, settle=settle
             )
             cases.append(mixed)
-    return {"seed_seconds": round(seed_seconds, 1), "clientbook": cases, "baseline": baseline}
+    return {
+        "seed_seconds": round(seed_seconds, 1),
+        "clientbook": cases,
+        "baseline": baseline,
+        "ceiling": ceiling,
+    }
 
 
-def _start_baseline(
-    servers: ExitStack, args: argparse.Namespace, url: str, seeded: seed.Seeded
+def _start_reference(
+    servers: ExitStack, kind: str, args: argparse.Namespace, url: str, seeded: seed.Seeded
 ) -> list[int]:
-    """Start the baseline app under the same server and worker count; its process tree."""
-    base_env = {"BENCH_BASELINE_DATABASE_URL": url, "BENCH_BUSINESS_UID": seeded.big.business_uid}
+    """Start the baseline (under clientbook's server) or the ceiling (on uvicorn), with
+    clientbook's worker count; its process tree."""
+    port = BASELINE_PORT if kind == "baseline" else CEILING_PORT
+    ref_env = {
+        f"BENCH_{kind.upper()}_DATABASE_URL": url,
+        "BENCH_BUSINESS_UID": seeded.big.business_uid,
+    }
     command = load.server_command(
-        "baseline", server=args.server, workers=args.workers, port=BASELINE_PORT,
-        database_url=url,
-    )  # fmt: skip
-    pid = servers.enter_context(load.running(command, port=BASELINE_PORT, env=base_env))
+        kind, server=args.server, workers=args.workers, port=port, database_url=url
+    )
+    pid = servers.enter_context(load.running(command, port=port, env=ref_env))
     time.sleep(1)
     return procs.tree(pid)
 

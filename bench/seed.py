@@ -7,6 +7,7 @@ create writes) go in bulk through the raw driver, in the formats SQLAlchemy read
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -22,8 +23,8 @@ from tqdm import tqdm
 from clientbook import admin, ids
 from clientbook.config import Settings
 from clientbook.store import migrate
+from clientbook.store.direct import open_store
 from clientbook.store.engine import create_engine, is_sqlite
-from clientbook.store.uow import transaction
 
 BATCH = 20_000
 FIRST_NAMES = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken")
@@ -73,7 +74,7 @@ def seed(
     settings = Settings(database_url=database_url)
     engine = create_engine(database_url, pool_size=1)
     try:
-        tenants = _tenants(engine, settings, small_businesses + 1)
+        tenants = _tenants(settings, small_businesses + 1)
         big = tenants[0][0]
         sizes = [(big, big_clients)] + [(uid, small_clients) for uid, _ in tenants[1:]]
         total = sum(n for _, n in sizes)
@@ -105,30 +106,40 @@ def seed(
     return Seeded(big=big_tenant, small=small_tenants, sample=sample)
 
 
-def _tenants(engine: sa.Engine, settings: Settings, count: int) -> list[tuple[str, str]]:
+def _tenants(settings: Settings, count: int) -> list[tuple[str, str]]:
     """Businesses of one directory, each with a staff member: (business uid, staff token)."""
+    return asyncio.run(_make_tenants(settings, count))
+
+
+async def _make_tenants(settings: Settings, count: int) -> list[tuple[str, str]]:
+    """The admin functions, in one unit of the async store."""
     now = ids.utcnow()
-    with transaction(engine, write=True) as conn:
-        directory = admin.create_directory(conn, name="Bench", settings=settings, now=now)
-        tenants = []
-        for n in range(count):
-            business = admin.create_business(
-                conn,
-                directory_uid=directory["uid"],
-                name=f"Bench business {n}",
-                country="US",
-                opt_in_enabled=True,
-                now=now,
-            )
-            staff = admin.create_member(
-                conn,
-                kind="staff",
-                business_uid=business["uid"],
-                name=f"Bench staff {n}",
-                settings=settings,
-                now=now,
-            )
-            tenants.append((business["uid"], staff["token"]))
+    store = open_store(settings.database_url, pool_size=1)
+    await store.start()
+    try:
+        async with store.writing() as tx:
+            directory = await admin.create_directory(tx, name="Bench", settings=settings, now=now)
+            tenants = []
+            for n in range(count):
+                business = await admin.create_business(
+                    tx,
+                    directory_uid=directory["uid"],
+                    name=f"Bench business {n}",
+                    country="US",
+                    opt_in_enabled=True,
+                    now=now,
+                )
+                staff = await admin.create_member(
+                    tx,
+                    kind="staff",
+                    business_uid=business["uid"],
+                    name=f"Bench staff {n}",
+                    settings=settings,
+                    now=now,
+                )
+                tenants.append((business["uid"], staff["token"]))
+    finally:
+        await store.close()
     return tenants
 
 

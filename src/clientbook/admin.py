@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-import sqlalchemy as sa
 
 from clientbook import auth, ids
 from clientbook.config import Settings
 from clientbook.store import principals
+from clientbook.store.direct import Transaction
 
 DEMO_SETTING = "demo"
 
@@ -24,15 +24,15 @@ def _ttl(settings: Settings) -> timedelta:
     return timedelta(days=settings.platform_token_ttl_days)
 
 
-def create_directory(
-    conn: sa.Connection, *, name: str, settings: Settings, now: datetime
+async def create_directory(
+    tx: Transaction, *, name: str, settings: Settings, now: datetime
 ) -> dict[str, str]:
     uid = ids.new_uid()
-    principals.create_directory(conn, uid=uid, name=name, now=now)
-    token = auth.issue(
-        conn,
+    await principals.create_directory(tx, uid=uid, name=name, now=now)
+    token = await auth.issue(
+        tx,
         auth.sign(
-            key=auth.secret_key(conn, settings),
+            key=await auth.secret_key(tx, settings),
             kind="directory",
             subject_uid=uid,
             business_uid=None,
@@ -44,8 +44,8 @@ def create_directory(
     return {"uid": uid, "token": token}
 
 
-def create_business(
-    conn: sa.Connection,
+async def create_business(
+    tx: Transaction,
     *,
     directory_uid: str,
     name: str,
@@ -53,7 +53,7 @@ def create_business(
     opt_in_enabled: bool,
     now: datetime,
 ) -> dict[str, str]:
-    if not principals.directory_exists(conn, directory_uid=directory_uid):
+    if not await principals.directory_exists(tx, directory_uid=directory_uid):
         raise AdminError(f"no directory {directory_uid}")
     if len(country) != 2 or not country.isalpha():
         raise AdminError("country must be an ISO 3166 alpha-2 code, such as US")
@@ -65,12 +65,12 @@ def create_business(
         country=country.upper(),
         opt_in_enabled=opt_in_enabled,
     )
-    principals.create_business(conn, business=business, now=now)
+    await principals.create_business(tx, business=business, now=now)
     return {"uid": uid}
 
 
-def create_member(
-    conn: sa.Connection,
+async def create_member(
+    tx: Transaction,
     *,
     kind: str,
     business_uid: str,
@@ -79,15 +79,15 @@ def create_member(
     now: datetime,
 ) -> dict[str, str]:
     """A staff member or an app of a business, with its token."""
-    if principals.get_business(conn, business_uid=business_uid) is None:
+    if await principals.get_business(tx, business_uid=business_uid) is None:
         raise AdminError(f"no business {business_uid}")
     uid = ids.new_uid()
     create = principals.create_staff if kind == "staff" else principals.create_app
-    create(conn, business_uid=business_uid, uid=uid, name=name, now=now)
-    token = auth.issue(
-        conn,
+    await create(tx, business_uid=business_uid, uid=uid, name=name, now=now)
+    token = await auth.issue(
+        tx,
         auth.sign(
-            key=auth.secret_key(conn, settings),
+            key=await auth.secret_key(tx, settings),
             kind=kind,
             subject_uid=uid,
             business_uid=business_uid,
@@ -99,58 +99,60 @@ def create_member(
     return {"uid": uid, "token": token}
 
 
-def delete_staff(
-    conn: sa.Connection, *, business_uid: str, staff_uid: str, now: datetime
+async def delete_staff(
+    tx: Transaction, *, business_uid: str, staff_uid: str, now: datetime
 ) -> dict[str, bool]:
-    if not principals.delete_staff(conn, business_uid=business_uid, staff_uid=staff_uid, now=now):
+    if not await principals.delete_staff(
+        tx, business_uid=business_uid, staff_uid=staff_uid, now=now
+    ):
         raise AdminError(f"no staff member {staff_uid} in business {business_uid}")
     return {"deleted": True}
 
 
-def revoke_token(
-    conn: sa.Connection, *, token: str, settings: Settings, now: datetime
+async def revoke_token(
+    tx: Transaction, *, token: str, settings: Settings, now: datetime
 ) -> dict[str, bool]:
     """Revoke a token we signed (expired ones too); it stops working at once."""
     try:
         claims = jwt.decode(
             token,
-            auth.secret_key(conn, settings),
+            await auth.secret_key(tx, settings),
             algorithms=[auth.ALGORITHM],
             options={"verify_exp": False, "verify_aud": False, "verify_iat": False},
         )
     except jwt.PyJWTError:
         raise AdminError("not a token signed by this server") from None
     jti = claims.get("jti")
-    if not isinstance(jti, str) or not principals.revoke_token(conn, jti=jti, now=now):
+    if not isinstance(jti, str) or not await principals.revoke_token(tx, jti=jti, now=now):
         raise AdminError("unknown or already revoked token")
     return {"revoked": True}
 
 
-def demo(conn: sa.Connection, *, settings: Settings, now: datetime) -> dict[str, Any]:
+async def demo(tx: Transaction, *, settings: Settings, now: datetime) -> dict[str, Any]:
     """Create the demo directory, business, staff member and app once; return them."""
-    stored = principals.get_setting(conn, key=DEMO_SETTING)
+    stored = await principals.get_setting(tx, key=DEMO_SETTING)
     if stored is not None:
         existing: dict[str, Any] = json.loads(stored)
         return existing
-    directory = create_directory(conn, name="Demo directory", settings=settings, now=now)
-    business = create_business(
-        conn,
+    directory = await create_directory(tx, name="Demo directory", settings=settings, now=now)
+    business = await create_business(
+        tx,
         directory_uid=directory["uid"],
         name="Demo business",
         country="US",
         opt_in_enabled=True,
         now=now,
     )
-    staff = create_member(
-        conn,
+    staff = await create_member(
+        tx,
         kind="staff",
         business_uid=business["uid"],
         name="Demo staff",
         settings=settings,
         now=now,
     )
-    app = create_member(
-        conn, kind="app", business_uid=business["uid"], name="Demo app", settings=settings, now=now
+    app = await create_member(
+        tx, kind="app", business_uid=business["uid"], name="Demo app", settings=settings, now=now
     )
     result = {
         "directory": directory,
@@ -158,5 +160,5 @@ def demo(conn: sa.Connection, *, settings: Settings, now: datetime) -> dict[str,
         "staff": staff,
         "app": app,
     }
-    principals.put_setting_if_absent(conn, key=DEMO_SETTING, value=json.dumps(result))
+    await principals.put_setting_if_absent(tx, key=DEMO_SETTING, value=json.dumps(result))
     return result

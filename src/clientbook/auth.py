@@ -6,18 +6,20 @@ import functools
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import orjson
-import sqlalchemy as sa
 from jwt.algorithms import HMACAlgorithm
 from jwt.utils import base64url_encode
 
 from clientbook import ids
 from clientbook.config import Settings
-from clientbook.errors import Forbidden, Unauthorized
+from clientbook.errors import Unauthorized
 from clientbook.store import principals
+
+if TYPE_CHECKING:  # for annotations only: the store is not needed to sign or decode
+    from clientbook.store.direct import Transaction
 
 ISSUER = "clientbook"
 ALGORITHM = "HS256"
@@ -35,12 +37,12 @@ class Principal:
     business_uid: str
 
 
-def secret_key(conn: sa.Connection, settings: Settings) -> str:
+async def secret_key(tx: Transaction, settings: Settings) -> str:
     """The signing key: CLIENTBOOK_SECRET_KEY, else one generated once and kept in the database."""
     if settings.secret_key:
         return settings.secret_key
     generated = ids.new_uid() + ids.new_uid() + ids.new_uid() + ids.new_uid()
-    return principals.put_setting_if_absent(conn, key=SECRET_KEY_SETTING, value=generated)
+    return await principals.put_setting_if_absent(tx, key=SECRET_KEY_SETTING, value=generated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +113,10 @@ def _signing_key(key: str) -> bytes:
     return prepared
 
 
-def issue(conn: sa.Connection, signed: Signed) -> str:
+async def issue(tx: Transaction, signed: Signed) -> str:
     """Record a signed token, so it is accepted and can be revoked; return it."""
-    principals.create_token(
-        conn, record=signed.record, issued_at=signed.issued_at, expires_at=signed.expires_at
+    await principals.create_token(
+        tx, record=signed.record, issued_at=signed.issued_at, expires_at=signed.expires_at
     )
     return signed.token
 
@@ -172,34 +174,6 @@ def bearer_token(authorization: str | None) -> str:
     if scheme.lower() != "bearer" or not token or " " in token:
         raise Unauthorized
     return token
-
-
-def authenticate(
-    conn: sa.Connection, *, authorization: str | None, on_behalf_of: str | None, key: str
-) -> Principal:
-    """The principal of a request and the business it acts on, or 401/403."""
-    record = decode(bearer_token(authorization), key=key)
-    if not principals.token_is_live(conn, record=record):
-        raise Unauthorized
-    if record.kind == "client":
-        raise Forbidden
-    if record.kind == "directory":
-        assert record.directory_uid is not None
-        if on_behalf_of is None:
-            raise Unauthorized(ON_BEHALF_REQUIRED)
-        if not on_behalf_of or not principals.business_in_directory(
-            conn, business_uid=on_behalf_of, directory_uid=record.directory_uid
-        ):
-            raise Unauthorized
-        return Principal(
-            kind=record.kind, subject_uid=record.subject_uid, business_uid=on_behalf_of
-        )
-    assert record.business_uid is not None
-    if on_behalf_of is not None and on_behalf_of != record.business_uid:
-        raise Unauthorized
-    return Principal(
-        kind=record.kind, subject_uid=record.subject_uid, business_uid=record.business_uid
-    )
 
 
 def _epoch(moment: datetime) -> int:

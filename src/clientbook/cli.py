@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
-
-import sqlalchemy as sa
+from typing import Any, TypeVar
 
 from clientbook import admin, csv_io, ids
 from clientbook.config import Settings
 from clientbook.store import migrate
-from clientbook.store.engine import create_engine
-from clientbook.store.uow import transaction
+from clientbook.store.direct import DirectStore, Transaction, open_store
 
-Command = Callable[[sa.Connection, argparse.Namespace, Settings], dict[str, Any]]
+T = TypeVar("T")
+Command = Callable[[Transaction, argparse.Namespace, Settings], Awaitable[dict[str, Any]]]
 # How long a stopping worker may take to finish its requests before it is killed.
 GRACEFUL_SECONDS = 30
 
@@ -39,17 +38,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.runner(args, settings)
         return code
     command: Command = args.handler
-    engine = create_engine(settings.database_url, pool_size=1)
     try:
-        with transaction(engine, write=True) as conn:
-            result = command(conn, args, settings)
+        result = asyncio.run(
+            _with_store(settings, lambda store: _admin(store, command, args, settings))
+        )
     except admin.AdminError as error:
         print(json.dumps({"error": str(error)}), file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     _print(result)
     return 0
+
+
+async def _admin(
+    store: DirectStore, command: Command, args: argparse.Namespace, settings: Settings
+) -> dict[str, Any]:
+    """An admin command in one write unit: committed when it returns, rolled back if the
+    command refuses (AdminError)."""
+    async with store.writing() as tx:
+        return await command(tx, args, settings)
 
 
 def _print(result: dict[str, Any]) -> None:
@@ -148,43 +154,65 @@ def _clients_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _clients_import(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0 when every row was imported or a duplicate, 2 when some were rejected."""
-    engine = create_engine(settings.database_url, pool_size=1)
     try:
-        report = csv_io.import_clients(
-            engine,
-            business_uid=args.business,
-            path=args.file,
-            dry_run=args.dry_run,
-            progress=sys.stderr,
+        report = asyncio.run(
+            _with_store(
+                settings,
+                lambda store: csv_io.import_clients(
+                    store,
+                    business_uid=args.business,
+                    path=args.file,
+                    dry_run=args.dry_run,
+                    progress=sys.stderr,
+                ),
+            )
         )
     except csv_io.TransferError as error:
         print(json.dumps({"error": str(error)}), file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     _print(report.as_json())
     return 2 if report.rejected else 0
 
 
 def _clients_export(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine(settings.database_url, pool_size=1)
     try:
-        csv_io.export_clients(engine, business_uid=args.business, out=sys.stdout)
+        asyncio.run(
+            _with_store(
+                settings,
+                lambda store: csv_io.export_clients(
+                    store, business_uid=args.business, out=sys.stdout
+                ),
+            )
+        )
     except csv_io.TransferError as error:
         print(json.dumps({"error": str(error)}), file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     return 0
 
 
-def _directory_create(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
-    return admin.create_directory(conn, name=args.name, settings=s, now=ids.utcnow())
+async def _with_store(
+    settings: Settings, work: Callable[[DirectStore], Coroutine[Any, Any, T]]
+) -> T:
+    """`work(store)` on a store opened for it (the command owns its units), closed after."""
+    store = open_store(settings.database_url, pool_size=1)
+    await store.start()
+    try:
+        return await work(store)
+    finally:
+        await store.close()
 
 
-def _business_create(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
-    return admin.create_business(
-        conn,
+async def _directory_create(
+    tx: Transaction, args: argparse.Namespace, s: Settings
+) -> dict[str, Any]:
+    return await admin.create_directory(tx, name=args.name, settings=s, now=ids.utcnow())
+
+
+async def _business_create(
+    tx: Transaction, args: argparse.Namespace, s: Settings
+) -> dict[str, Any]:
+    return await admin.create_business(
+        tx,
         directory_uid=args.directory,
         name=args.name,
         country=args.country,
@@ -194,9 +222,9 @@ def _business_create(conn: sa.Connection, args: argparse.Namespace, s: Settings)
 
 
 def _member_create(kind: str) -> Command:
-    def handler(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
-        return admin.create_member(
-            conn,
+    async def handler(tx: Transaction, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
+        return await admin.create_member(
+            tx,
             kind=kind,
             business_uid=args.business,
             name=args.name,
@@ -207,18 +235,18 @@ def _member_create(kind: str) -> Command:
     return handler
 
 
-def _staff_delete(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
-    return admin.delete_staff(
-        conn, business_uid=args.business, staff_uid=args.uid, now=ids.utcnow()
+async def _staff_delete(tx: Transaction, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
+    return await admin.delete_staff(
+        tx, business_uid=args.business, staff_uid=args.uid, now=ids.utcnow()
     )
 
 
-def _token_revoke(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
-    return admin.revoke_token(conn, token=args.token, settings=s, now=ids.utcnow())
+async def _token_revoke(tx: Transaction, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
+    return await admin.revoke_token(tx, token=args.token, settings=s, now=ids.utcnow())
 
 
-def _demo(conn: sa.Connection, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
-    return admin.demo(conn, settings=s, now=ids.utcnow())
+async def _demo(tx: Transaction, args: argparse.Namespace, s: Settings) -> dict[str, Any]:
+    return await admin.demo(tx, settings=s, now=ids.utcnow())
 
 
 if __name__ == "__main__":

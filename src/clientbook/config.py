@@ -24,8 +24,5 @@ class Settings(BaseSettings):
     # Redis for the rate limit counts (shared by every server process); in memory when unset.
     redis_url: str | None = None
     rate_limit_key_prefix: str = "clientbook"
-    # Size of the SQLAlchemy connection pool per server process.
+    # PostgreSQL connections each server process keeps open at most (its asyncpg pool).
     pool_size: int = Field(default=10, ge=1)
-    # Read routes (list, search, merge candidates) running at once per server process;
-    # the others wait their turn (api/reads.py).
-    read_threads: int = Field(default=2, ge=1)

@@ -1,19 +1,20 @@
 """CSV import and export of one business's clients (`clientbook clients import|export`).
 
-The command is the edge here: it owns the transactions. Rows are applied in batches,
-one transaction per batch and a SAVEPOINT per row, so each row is applied whole or not
-at all and a rejected row never undoes its neighbours (docs/decisions.md).
+The command is the edge here: it owns the units (clientbook.store.direct). Rows are
+applied in batches, one write unit per batch and a SAVEPOINT per row, so each row is
+applied whole or not at all and a rejected row never undoes its neighbours
+(docs/decisions.md).
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import sqlalchemy as sa
 from tqdm import tqdm
 
 from clientbook import ids, service
@@ -21,8 +22,7 @@ from clientbook.domain import csv_rows, representations
 from clientbook.errors import AppError
 from clientbook.store import principals, transfer
 from clientbook.store.clients import EmailTaken
-from clientbook.store.engine import write_connection
-from clientbook.store.uow import transaction
+from clientbook.store.direct import DirectStore, Transaction
 
 BATCH_ROWS = 500
 
@@ -57,8 +57,12 @@ class ImportReport:
         }
 
 
-def import_clients(
-    engine: sa.Engine,
+class _DryRun(Exception):
+    """Ends a dry run's batch unit so that it is rolled back."""
+
+
+async def import_clients(
+    store: DirectStore,
     *,
     business_uid: str,
     path: Path,
@@ -69,29 +73,31 @@ def import_clients(
     """Import a CSV file of POST bodies into a business (dry run: validate, write nothing)."""
     total = _count_rows(path)
     report = ImportReport(business_uid=business_uid, file=str(path), dry_run=dry_run)
-    with transaction(engine, write=False) as conn:
-        business = principals.get_business(conn, business_uid=business_uid)
+    async with store.snapshot() as tx:
+        business = await principals.get_business(tx, business_uid=business_uid)
         if business is None:
             raise TransferError(f"unknown business '{business_uid}'")
         known = {
             csv_rows.client_key(email=e, first_name=f, last_name=la, mobile_phone=p)
-            for e, f, la, p in transfer.client_keys(conn, business_uid=business_uid)
+            async for e, f, la, p in transfer.client_keys(tx, business_uid=business_uid)
         }
     bar = tqdm(total=total, unit="row", file=progress, disable=progress is None)
-    with path.open(encoding="utf-8-sig", newline="") as handle, engine.connect() as raw:
-        conn = write_connection(raw)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         for batch in _batches(_rows(handle), batch_rows):
-            with conn.begin() as batch_transaction:
-                _import_batch(conn, report, business, batch, known)
-                if dry_run:
-                    batch_transaction.rollback()
+            # One write unit per batch: committed (durable) when the unit ends, or, in a
+            # dry run, rolled back whole.
+            with suppress(_DryRun):
+                async with store.writing() as tx:
+                    await _import_batch(tx, report, business, batch, known)
+                    if dry_run:
+                        raise _DryRun
             bar.update(len(batch))
     bar.close()
     return report
 
 
-def _import_batch(
-    conn: sa.Connection,
+async def _import_batch(
+    tx: Transaction,
     report: ImportReport,
     business: principals.Business,
     batch: list[tuple[int, dict[str | None, Any]]],
@@ -110,8 +116,8 @@ def _import_batch(
             continue
         body = csv_rows.row_body({str(name): value for name, value in cells.items()})
         try:
-            row = service.prepare_import(
-                conn, business=business, body=body, now=ids.utcnow(), known=known
+            row = await service.prepare_import(
+                tx, business=business, body=body, now=ids.utcnow(), known=known
             )
         except service.DuplicateRow as duplicate:
             report.duplicates.append({"row": number, "reason": str(duplicate)})
@@ -124,9 +130,9 @@ def _import_batch(
         else:
             prepared.append((number, row))
     try:
-        with conn.begin_nested():
-            service.insert_imported(
-                conn, business_uid=business.uid, rows=[row for _, row in prepared]
+        async with tx.savepoint():
+            await service.insert_imported(
+                tx, business_uid=business.uid, rows=[row for _, row in prepared]
             )
         report.imported += len(prepared)
         return
@@ -134,8 +140,8 @@ def _import_batch(
         pass
     for number, row in prepared:
         try:
-            with conn.begin_nested():
-                service.insert_imported(conn, business_uid=business.uid, rows=[row])
+            async with tx.savepoint():
+                await service.insert_imported(tx, business_uid=business.uid, rows=[row])
         except EmailTaken:
             reason = csv_rows.duplicate_reason(row.key)
             report.duplicates.append({"row": number, "reason": reason})
@@ -180,15 +186,15 @@ def _batches(
         yield batch
 
 
-def export_clients(engine: sa.Engine, *, business_uid: str, out: TextIO) -> int:
+async def export_clients(store: DirectStore, *, business_uid: str, out: TextIO) -> int:
     """Write every live client of the business as CSV (list-item fields); return the count."""
     writer = csv.writer(out)
     count = 0
-    with transaction(engine, write=False) as conn:
-        if principals.get_business(conn, business_uid=business_uid) is None:
+    async with store.snapshot() as tx:
+        if await principals.get_business(tx, business_uid=business_uid) is None:
             raise TransferError(f"unknown business '{business_uid}'")
         writer.writerow(csv_rows.EXPORT_COLUMNS)
-        for view in transfer.iter_live_views(conn, business_uid=business_uid):
+        async for view in transfer.iter_live_views(tx, business_uid=business_uid):
             item = representations.list_item(view)
             writer.writerow([csv_rows.export_cell(item[c]) for c in csv_rows.EXPORT_COLUMNS])
             count += 1

@@ -18,6 +18,7 @@ import signal
 CHECK_SECONDS = 1.0
 log = logging.getLogger("clientbook")
 
+
 def watching_parent(*, every: float = CHECK_SECONDS) -> asyncio.Task[None]:
     """A task that stops this process (SIGTERM) once the process that started it is gone;
     the app's lifespan runs it while serving."""

@@ -11,9 +11,8 @@ import pytest
 import sqlalchemy as sa
 from jwt.warnings import InsecureKeyLengthWarning
 
-from clientbook import admin, cli, ids
+from clientbook import cli, ids
 from clientbook.config import Settings
-from clientbook.store.uow import transaction
 from tests import factories
 from tests.api.support import BASE, create, error_of
 from tests.conftest import TEST_SECRET
@@ -123,8 +122,7 @@ def test_token_revoked_with_admin_revoke_token_is_401_at_once(
 ) -> None:
     tenant = factories.tenant(engine, settings)
     client = create(http, tenant)
-    with transaction(engine, write=True) as conn:
-        admin.revoke_token(conn, token=tenant.staff_token, settings=settings, now=ids.utcnow())
+    factories.revoke_token(settings, tenant.staff_token)
     response = get_with(http, client["id"], tenant.headers("staff"))
     assert response.status_code == 401
     assert response.json() == UNAUTHORIZED
@@ -152,8 +150,7 @@ def test_token_revoked_with_the_cli_is_401_at_once(
 def test_revoked_directory_token_is_401(http: Any, engine: sa.Engine, settings: Settings) -> None:
     tenant = factories.tenant(engine, settings)
     client = create(http, tenant)
-    with transaction(engine, write=True) as conn:
-        admin.revoke_token(conn, token=tenant.directory_token, settings=settings, now=ids.utcnow())
+    factories.revoke_token(settings, tenant.directory_token)
     assert get_with(http, client["id"], tenant.headers("directory")).json() == UNAUTHORIZED
 
 
@@ -162,10 +159,7 @@ def test_deleted_staff_members_token_is_401(
 ) -> None:
     tenant = factories.tenant(engine, settings)
     client = create(http, tenant)
-    with transaction(engine, write=True) as conn:
-        admin.delete_staff(
-            conn, business_uid=tenant.business_uid, staff_uid=tenant.staff_uid, now=ids.utcnow()
-        )
+    factories.delete_staff(settings, business_uid=tenant.business_uid, staff_uid=tenant.staff_uid)
     response = get_with(http, client["id"], tenant.headers("staff"))
     assert response.status_code == 401
     assert response.json() == UNAUTHORIZED
@@ -176,8 +170,7 @@ def test_revoked_client_token_is_401_not_403(
 ) -> None:
     response = http.post(BASE, json={"first_name": "Ada"}, headers=tenant.headers())
     token = response.json()["data"]["token"]
-    with transaction(engine, write=True) as conn:
-        admin.revoke_token(conn, token=token, settings=settings, now=ids.utcnow())
+    factories.revoke_token(settings, token)
     assert http.post(BASE, json={"first_name": "X"}, headers=factories.bearer(token)).json() == (
         UNAUTHORIZED
     )

@@ -6,11 +6,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clientbook import admin, ids
+from clientbook import ids
 from clientbook.store.tables import clients, matters, source_records
 from clientbook.store.uow import transaction
 from tests.api.support import BASE, create, error_of, get, put
-from tests.factories import Tenant, staff_member
+from tests.factories import Tenant, delete_staff, staff_member
 from tests.factories import tenant as new_tenant
 
 MASTER = f"{BASE}/merges/possible_merge_master"
@@ -102,10 +102,7 @@ def test_merge_does_not_assign_a_removed_staff_member(
     staff = staff_member(engine, settings, business_uid=tenant.business_uid)
     master = create(http, tenant, first_name="Ada")
     source = create(http, tenant, first_name="Byron", staff_id=staff)
-    with transaction(engine, write=True) as conn:
-        admin.delete_staff(
-            conn, business_uid=tenant.business_uid, staff_uid=staff, now=ids.utcnow()
-        )
+    delete_staff(settings, business_uid=tenant.business_uid, staff_uid=staff)
 
     response = merge(http, tenant, master["id"], source["id"])
 

@@ -8,9 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from clientbook import admin, ids
 from clientbook.config import Settings
-from clientbook.store.uow import transaction
 from tests import factories
 from tests.api.support import BASE, create, error_of, get, put
 from tests.factories import Tenant
@@ -430,10 +428,7 @@ def test_staff_id_that_is_not_staff_of_the_business_is_422(
 ) -> None:
     other = factories.tenant(engine, settings)
     removed = factories.staff_member(engine, settings, business_uid=tenant.business_uid)
-    with transaction(engine, write=True) as conn:
-        admin.delete_staff(
-            conn, business_uid=tenant.business_uid, staff_uid=removed, now=ids.utcnow()
-        )
+    factories.delete_staff(settings, business_uid=tenant.business_uid, staff_uid=removed)
     staff_id = {
         "foreign": other.staff_uid,
         "unknown": "0" * 16,

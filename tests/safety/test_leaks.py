@@ -106,9 +106,20 @@ def faulty(unlimited_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Ite
 
         return run
 
+    def broken_core(method: Any) -> Any:
+        async def run(self: Any, statement: Any, params: Any = None) -> Any:
+            if _CLIENT_TABLES.search(str(statement)):
+                raise sqlite3.OperationalError(
+                    f"{statement}: unable to open /srv/clientbook/data/clientbook.db"
+                )
+            return await method(self, statement, params)
+
+        return run
+
     for transaction in (direct.SqliteTransaction, direct.PostgresTransaction):
         monkeypatch.setattr(transaction, "_first", broken(transaction._first))
         monkeypatch.setattr(transaction, "_write", broken(transaction._write))
+        monkeypatch.setattr(transaction, "execute", broken_core(transaction.execute))
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _fault(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:

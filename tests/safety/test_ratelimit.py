@@ -4,6 +4,7 @@ every server process through Redis (CLIENTBOOK_REDIS_URL)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from collections.abc import Iterator
@@ -113,8 +114,12 @@ def test_zero_turns_the_limit_off(unlimited_asgi: TestClient, tenant: factories.
 
 def test_an_unreachable_redis_fails_open() -> None:
     limiter = RateLimit(per_minute=1, storage_url="redis://127.0.0.1:1/0", key_prefix="x")
-    for _ in range(3):
-        limiter.hit("business")  # no TooManyRequests, no crash
+
+    async def hits() -> None:
+        for _ in range(3):
+            await limiter.hit("business")  # no TooManyRequests, no crash
+
+    asyncio.run(hits())
 
 
 def test_redis_storage_counts_per_business() -> None:
@@ -122,11 +127,15 @@ def test_redis_storage_counts_per_business() -> None:
     prefix = f"clientbook-test-{secrets.token_hex(6)}"
     first = RateLimit(per_minute=2, storage_url=url, key_prefix=prefix)
     second = RateLimit(per_minute=2, storage_url=url, key_prefix=prefix)
-    first.hit("b1")
-    second.hit("b1")
-    with pytest.raises(TooManyRequests):
-        first.hit("b1")
-    second.hit("b2")
+
+    async def hits() -> None:
+        await first.hit("b1")
+        await second.hit("b1")
+        with pytest.raises(TooManyRequests):
+            await first.hit("b1")
+        await second.hit("b2")
+
+    asyncio.run(hits())
 
 
 def test_two_servers_sharing_redis_share_one_limit(

@@ -20,9 +20,8 @@ import jwt
 import pytest
 import sqlalchemy as sa
 
-from clientbook import admin, ids
+from clientbook import ids
 from clientbook.config import Settings
-from clientbook.store.uow import transaction
 from tests import factories
 from tests.conftest import TEST_SECRET
 from tests.safety import world as worlds
@@ -288,10 +287,8 @@ def _stopped_tokens(engine: sa.Engine, settings: Settings, world: World) -> dict
     gone = factories.token(
         engine, settings, kind="staff", subject_uid=gone_staff, business_uid=a.business_uid
     )
-    with transaction(engine, write=True) as conn:
-        for token in [*revoked.values(), revoked_directory]:
-            admin.revoke_token(conn, token=token, settings=settings, now=now)
-        admin.delete_staff(conn, business_uid=a.business_uid, staff_uid=gone_staff, now=now)
+    factories.revoke_token(settings, *revoked.values(), revoked_directory, now=now)
+    factories.delete_staff(settings, business_uid=a.business_uid, staff_uid=gone_staff, now=now)
     return {
         "expired": expired,
         "issued in the future": future,

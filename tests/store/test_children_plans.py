@@ -16,6 +16,7 @@ from clientbook.store import children, direct_sql, search
 from clientbook.store import clients as client_store
 from clientbook.store.tables import businesses, clients, directories, matters, source_records
 from clientbook.store.uow import transaction
+from tests import portal
 from tests.databases import BACKENDS, seeded_engine
 
 TARGET = "b000000000000000"
@@ -205,12 +206,17 @@ def test_sqlites_json_get_one_reads_the_source_record_and_matters_by_the_clients
 
 def test_the_statements_find_the_clients_rows(seeded: sa.Engine) -> None:
     """The plans above are of statements that match (not of empty shortcuts)."""
-    with transaction(seeded, write=False) as conn:
-        view = client_store.get_view(conn, business_uid=TARGET, client_id="c000000000000042")
-        assert view is not None
-        assert view.source is not None
-        assert len(view.matters) == 1
-        found = search.first_source_records(
-            conn, business_uid=TARGET, client_ids=["c000000000000042", "c000000000000043"]
-        )
-        assert sorted(found) == ["c000000000000042", "c000000000000043"]
+    view = portal.reading(
+        seeded.url.render_as_string(hide_password=False),
+        lambda tx: client_store.get_view(tx, business_uid=TARGET, client_id="c000000000000042"),
+    )
+    assert view is not None
+    assert view.source is not None
+    assert len(view.matters) == 1
+    found = portal.reading(
+        seeded.url.render_as_string(hide_password=False),
+        lambda tx: search.first_source_records(
+            tx, business_uid=TARGET, client_ids=["c000000000000042", "c000000000000043"]
+        ),
+    )
+    assert sorted(found) == ["c000000000000042", "c000000000000043"]

@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from clientbook.domain.model import ClientView
 from clientbook.store import clients as client_store
 from clientbook.store import search
+from clientbook.store.direct import Transaction
 from clientbook.store.engine import create_engine
 from clientbook.store.search import Filters
 from clientbook.store.tables import businesses, clients, directories
 from clientbook.store.uow import transaction
+from tests import portal
 from tests.databases import BACKENDS, fresh_database, seeded_engine
 
 BUSINESSES = 40
@@ -189,17 +192,27 @@ def test_the_email_uniqueness_check_uses_the_live_email_index(
     with transaction(seeded, write=False) as conn:
         text = "\n".join(explain(conn, query))
         assert "uq_clients_business_uid_email_live" in text, text
-        assert client_store.email_taken(conn, business_uid=TARGET, email="CLIENT42@example.com")
+    assert portal.reading(
+        seeded.url.render_as_string(hide_password=False),
+        lambda tx: client_store.email_taken(tx, business_uid=TARGET, email="CLIENT42@example.com"),
+    )
 
 
 def test_the_seeded_queries_find_rows(seeded: sa.Engine) -> None:
     """The plans are of queries that match something (not of empty shortcuts)."""
-    with transaction(seeded, write=False) as conn:
-        for name in ("search_by=email", "search_by=phone", "search_term (substring)"):
-            rows = search.list_clients(
-                conn, business_uid=TARGET, filters=CASES[name], offset=0, limit=25
+    names = ("search_by=email", "search_by=phone", "search_term (substring)")
+
+    async def pages(tx: Transaction) -> dict[str, list[ClientView]]:
+        return {
+            name: await search.list_clients(
+                tx, business_uid=TARGET, filters=CASES[name], offset=0, limit=25
             )
-            assert rows, name
+            for name in names
+        }
+
+    found = portal.reading(seeded.url.render_as_string(hide_password=False), pages)
+    for name in names:
+        assert found[name], name
 
 
 def _markdown(backend: str, url: str) -> str:  # pragma: no cover - documentation helper

@@ -24,7 +24,7 @@ from clientbook.store.direct import Access, SqliteTransaction
 from clientbook.store.engine import create_engine
 from clientbook.store.tables import clients, matters, source_records
 from clientbook.store.uow import transaction
-from tests import factories
+from tests import factories, portal
 from tests.databases import fresh_database
 
 SECRET = "single-json-secret-0123456789abcdef0123456789"
@@ -51,8 +51,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         settings_ = Settings(database_url=url, secret_key=SECRET)
         engine = create_engine(url, pool_size=1)
         tenant = factories.tenant(engine, settings_)
-        with transaction(engine, write=False) as conn:
-            key = auth.secret_key(conn, settings_)
+        key = portal.reading(url, lambda tx: auth.secret_key(tx, settings_))
         db = direct._sqlite_connect(str(Path(url.removeprefix("sqlite:///"))), busy_timeout_ms=5000)
         yield {"engine": engine, "tenant": tenant, "key": key, "db": db}
         db.close()

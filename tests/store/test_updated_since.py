@@ -12,6 +12,7 @@ from clientbook.store import search
 from clientbook.store.search import Filters
 from clientbook.store.tables import clients
 from clientbook.store.uow import transaction
+from tests import portal
 from tests.factories import Tenant
 
 T = datetime(2026, 6, 1, 12, 0, 0)
@@ -31,15 +32,22 @@ def _row(business_uid: str, n: int, *, created: datetime, updated: datetime) -> 
 
 
 def _ids(engine: sa.Engine, business_uid: str, *, offset: int, limit: int, **kw: Any) -> list[str]:
-    with transaction(engine, write=False) as conn:
-        views = search.list_clients(
-            conn,
+    views = portal.reading(
+        _url(engine),
+        lambda tx: search.list_clients(
+            tx,
             business_uid=business_uid,
             filters=Filters(updated_since=T, **kw),
             offset=offset,
             limit=limit,
-        )
+        ),
+    )
     return [view.client.id for view in views]
+
+
+def _url(engine: sa.Engine) -> str:
+    """The engine's database, for the async store (tests/portal.py)."""
+    return engine.url.render_as_string(hide_password=False)
 
 
 def test_clients_changed_after_t_come_first_in_creation_order(
@@ -76,14 +84,16 @@ def test_rows_keep_their_types_through_the_union(engine: sa.Engine, tenant: Tena
     row = _row(tenant.business_uid, 7, created=T - timedelta(hours=1), updated=T)
     with transaction(engine, write=True) as conn:
         conn.execute(clients.insert(), [{**row, "tags": ["vip", "new"], "opt_in": True}])
-    with transaction(engine, write=False) as conn:
-        (view,) = search.list_clients(
-            conn,
+    (view,) = portal.reading(
+        _url(engine),
+        lambda tx: search.list_clients(
+            tx,
             business_uid=tenant.business_uid,
             filters=Filters(updated_since=T),
             offset=0,
             limit=25,
-        )
+        ),
+    )
     assert view.client.tags == ["vip", "new"]
     assert view.client.opt_in is True
     assert view.client.updated_at == T

@@ -1,4 +1,4 @@
-"""One structured JSON line per request, and the request metrics, from one ASGI middleware.
+"""One structured JSON line per request, and the request metrics (written by api/edge.py).
 
 A line holds: time, request id, method, route template, status, latency in ms and the
 business uid once the token was verified. Never the raw path, the query string, headers
@@ -13,8 +13,7 @@ import time
 from typing import Any
 
 import orjson
-from starlette.routing import Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from clientbook.api.metrics import Metrics
 
@@ -22,43 +21,6 @@ LOGGER = "clientbook.access"
 INFO = logging.INFO
 UNMATCHED = "<unmatched>"
 log = logging.getLogger(LOGGER)
-
-
-class AccessLogMiddleware:
-    """Logs every HTTP request as one JSON line and feeds the Prometheus metrics."""
-
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        # The scope as it arrived (routing rewrites path and root_path for mounts).
-        arrived = dict(scope)
-        answer: dict[str, Any] = {"status": 500, "request_id": None}
-
-        async def watch(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                answer["status"] = message["status"]
-                for name, value in message.get("headers", []):
-                    if name.lower() == b"x-request-id":
-                        answer["request_id"] = value.decode("latin-1")
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        finally:
-            record(
-                self.metrics,
-                scope,
-                route=route_template(scope, arrived),
-                status=answer["status"],
-                request_id=answer["request_id"],
-                seconds=time.perf_counter() - started,
-            )
 
 
 def record(
@@ -164,24 +126,6 @@ def flush() -> None:
     """Write every access-log line that waits (at shutdown: the lifespan in app.py)."""
     for handler in log.handlers:
         handler.flush()
-
-
-def route_template(scope: Scope, arrived: Scope) -> str:
-    """The path template that served the request (`/platform/v1/clients/{client_id}`).
-
-    A 405 matched a path but not its method: it is labelled with that path's template.
-    Unknown paths share one label, so random URLs cannot grow the metrics without bound.
-    """
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    if isinstance(path, str):
-        return path
-    app = scope.get("app")
-    for candidate in getattr(getattr(app, "router", None), "routes", ()):
-        match, _ = candidate.matches(arrived)
-        if match != Match.NONE and isinstance(getattr(candidate, "path", None), str):
-            return str(candidate.path)
-    return UNMATCHED
 
 
 def serve_log_config() -> dict[str, Any]:

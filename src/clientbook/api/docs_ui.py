@@ -52,8 +52,10 @@ async def docs_asset(call: Call) -> Answer:
 @table.route("GET", OPENAPI_URL, documented=False)
 async def openapi_document(call: Call) -> Answer:
     """The OpenAPI document of every route the app serves."""
-    document = call.app.openapi or openapi.document(call.app.table)
-    call.app.openapi = document
+    document = call.app.openapi
+    if document is None:
+        assert call.app.table is not None
+        document = call.app.openapi = openapi.document(call.app.table)
     return Answer(200, body=orjson.dumps(document))
 
 

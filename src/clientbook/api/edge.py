@@ -318,7 +318,9 @@ async def read_body(receive: Receive, limit: int, declared: str | None) -> bytes
     while True:
         message = await _receive(receive)
         if message["type"] == "http.disconnect":
-            raise ClientDisconnect
+            # Before the body's end. granian says so of a chunked body it cannot parse
+            # (the connection still open): a 400; a client that has gone never reads it.
+            raise MalformedBody
         chunk: bytes = message.get("body", b"")
         more = message.get("more_body", False)
         size += len(chunk)

@@ -64,7 +64,7 @@ async def health(call: Call) -> Answer:
 async def ready(call: Call) -> Answer:
     """200 when the database answers and is migrated to this code's newest revision."""
     try:
-        async with call.app.store.reading() as tx:
+        async with call.app.store.probing() as tx:
             rows = (await tx.execute(_REVISION)).scalars()
     except Exception as error:
         if "alembic_version" in str(error):  # never migrated: no revision table

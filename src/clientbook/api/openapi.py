@@ -39,10 +39,10 @@ def document(table: RouteTable) -> dict[str, Any]:
             model = response.get("model")
             if model is not None and model not in models:
                 models.append(model)
-    _keys, schemas = models_json_schema(
-        [(model, "validation" if model in docs.BODY_MODELS else "serialization") for model in models],
-        ref_template=_REF,
-    )
+    modes = [
+        (model, "validation" if model in docs.BODY_MODELS else "serialization") for model in models
+    ]
+    _keys, schemas = models_json_schema(modes, ref_template=_REF)  # type: ignore[arg-type]
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
@@ -105,9 +105,7 @@ def _responses(route: Route) -> dict[str, Any]:
             "content": {"application/json": {"schema": {}}},
         }
     for status, spec in declared.items():
-        response: dict[str, Any] = {
-            "description": spec.get("description", "Successful Response")
-        }
+        response: dict[str, Any] = {"description": spec.get("description", "Successful Response")}
         model = spec.get("model")
         if "content" in spec:
             response["content"] = spec["content"]

@@ -36,7 +36,7 @@ class RateLimit:
             )
         else:
             self.shared = aio_strategies.SlidingWindowCounterRateLimiter(
-                aio_storage.storage_from_string(
+                aio_storage.RedisStorage(
                     "async+" + storage_url,
                     wrap_exceptions=True,
                     key_prefix=key_prefix,

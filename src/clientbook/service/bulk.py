@@ -6,27 +6,26 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from clientbook.auth import Principal
 from clientbook.domain import bulk
 from clientbook.service import common
 from clientbook.store import bulk as bulk_store
+from clientbook.store.direct import Transaction
 
 BULK_DONE = "Clients updated successfully"
 BULK_NOTHING = "No clients updated"
 
 
-def bulk_update_opt_in(
-    conn: sa.Connection, *, principal: Principal, body: Mapping[str, Any], now: datetime
+async def bulk_update_opt_in(
+    tx: Transaction, *, principal: Principal, body: Mapping[str, Any], now: datetime
 ) -> dict[str, Any]:
     """PUT /clients/bulk: set opt_in on up to 5000 clients, all or nothing (contract 5.6)."""
-    business = common.business_of(conn, principal)
+    business = await common.business_of(tx, principal)
     items = bulk.parse_bulk(body)
     if not items:
         return {"updated": False, "count": 0, "message": BULK_NOTHING}
-    found = bulk_store.live_ids(
-        conn, business_uid=business.uid, client_ids=[item.id for item in items], lock=True
+    found = await bulk_store.live_ids(
+        tx, business_uid=business.uid, client_ids=[item.id for item in items], lock=True
     )
     missing = bulk.first_missing(items, found)
     if missing is not None:
@@ -34,8 +33,8 @@ def bulk_update_opt_in(
     if not business.opt_in_enabled:
         return {"updated": False, "count": 0, "message": BULK_NOTHING}
     for opt_in in (True, False):
-        bulk_store.set_opt_in(
-            conn,
+        await bulk_store.set_opt_in(
+            tx,
             business_uid=business.uid,
             client_ids=[item.id for item in items if item.opt_in is opt_in],
             opt_in=opt_in,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from clientbook import ids
 from clientbook.auth import Principal
 from clientbook.domain.create import NewClient
@@ -11,27 +9,26 @@ from clientbook.domain.model import ClientView, Matter, SourceRecord, matter_dis
 from clientbook.errors import EntityNotFound, ValidationFailed
 from clientbook.store import clients as client_store
 from clientbook.store import principals
+from clientbook.store.direct import Transaction
 
 
-def business_of(conn: sa.Connection, principal: Principal) -> principals.Business:
+async def business_of(tx: Transaction, principal: Principal) -> principals.Business:
     """The business the principal acts on."""
-    business = principals.get_business(conn, business_uid=principal.business_uid)
+    business = await principals.get_business(tx, business_uid=principal.business_uid)
     if business is None:  # a token's business is checked by authenticate; defensive
         raise EntityNotFound
     return business
 
 
-def check_staff(conn: sa.Connection, *, business_uid: str, staff_id: str | None) -> None:
+async def check_staff(tx: Transaction, *, business_uid: str, staff_id: str | None) -> None:
     """422 unless `staff_id` is absent or a live staff member of the business."""
-    if staff_id is not None and not principals.staff_exists(
-        conn, business_uid=business_uid, staff_uid=staff_id
-    ):
+    if staff_id is not None and not await tx.staff_exists(business_uid, staff_id):
         raise ValidationFailed("staff_id", "is invalid")
 
 
-def live_view(conn: sa.Connection, *, principal: Principal, client_id: str) -> ClientView:
+async def live_view(tx: Transaction, *, principal: Principal, client_id: str) -> ClientView:
     """A live client of the principal's business with its source and matters, or 404."""
-    view = client_store.get_view(conn, business_uid=principal.business_uid, client_id=client_id)
+    view = await client_store.get_view(tx, business_uid=principal.business_uid, client_id=client_id)
     if view is None:
         raise EntityNotFound
     return view

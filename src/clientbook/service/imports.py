@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from clientbook import ids
 from clientbook.domain import csv_rows
 from clientbook.domain.create import NewClient, parse_create
 from clientbook.service import common
 from clientbook.store import principals
 from clientbook.store import transfer as transfer_store
+from clientbook.store.direct import Transaction
 
 
 class DuplicateRow(Exception):
@@ -33,8 +32,8 @@ class ImportedClient:
     now: datetime
 
 
-def prepare_import(
-    conn: sa.Connection,
+async def prepare_import(
+    tx: Transaction,
     *,
     business: principals.Business,
     body: Mapping[str, Any],
@@ -52,7 +51,7 @@ def prepare_import(
         opt_in_enabled=business.opt_in_enabled,
         country=business.country,
     )
-    common.check_staff(conn, business_uid=business.uid, staff_id=new.staff_id)
+    await common.check_staff(tx, business_uid=business.uid, staff_id=new.staff_id)
     key = csv_rows.dedupe_key(new)
     if key in known:
         raise DuplicateRow(csv_rows.duplicate_reason(key))
@@ -60,8 +59,8 @@ def prepare_import(
     return ImportedClient(new=new, key=key, now=now)
 
 
-def insert_imported(
-    conn: sa.Connection, *, business_uid: str, rows: Sequence[ImportedClient]
+async def insert_imported(
+    tx: Transaction, *, business_uid: str, rows: Sequence[ImportedClient]
 ) -> None:
     """Insert prepared rows with their source records and default matters, in three
     statements (no client tokens: an import has nobody to hand them to).
@@ -74,6 +73,6 @@ def insert_imported(
         clients.append((client_id, row.new.columns, row.now))
         sources.append((client_id, common.new_source_record(row.new), row.now))
         matters.append((client_id, common.default_matter(row.new), row.now))
-    transfer_store.insert_clients(
-        conn, business_uid=business_uid, clients=clients, sources=sources, matters=matters
+    await transfer_store.insert_clients(
+        tx, business_uid=business_uid, clients=clients, sources=sources, matters=matters
     )

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from clientbook.auth import Principal
 from clientbook.domain import listing, representations
 from clientbook.service import common
 from clientbook.store import search as search_store
+from clientbook.store.direct import Transaction
 
 
-def list_clients(
-    conn: sa.Connection, *, principal: Principal, query: listing.ListQuery
+async def list_clients(
+    tx: Transaction, *, principal: Principal, query: listing.ListQuery
 ) -> dict[str, Any]:
     """GET /clients: one page of live clients in creation order (contract 5.2)."""
-    business = common.business_of(conn, principal)
+    business = await common.business_of(tx, principal)
     term, by = query.search_term, query.search_by
     phone = listing.phone_term(term, country=business.country) if by == "phone" and term else None
     filters = search_store.Filters(
@@ -30,8 +29,8 @@ def list_clients(
         updated_until=query.updated_to,
         phone_exists=query.phone_exists,
     )
-    views = search_store.list_clients(
-        conn,
+    views = await search_store.list_clients(
+        tx,
         business_uid=business.uid,
         filters=filters,
         offset=query.offset,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from clientbook.domain.model import Client, ClientView, Matter, SourceRecord
 from clientbook.store.tables import clients, matters, source_records
+
+if TYPE_CHECKING:  # direct.py imports EmailTaken from here
+    from clientbook.store.direct import Transaction
 
 _CLIENT_COLUMNS = [c for c in clients.c if c.name != "deleted_at"] + [clients.c.deleted_at]
 
@@ -17,17 +20,18 @@ class EmailTaken(Exception):
     """The live-email unique index refused a write."""
 
 
-def _client(row: sa.Row[Any]) -> Client:
+def _client(row: Any) -> Client:
     return Client(**row._asdict())
 
 
-def get_client(
-    conn: sa.Connection, *, business_uid: str, client_id: str, for_update: bool = False
+async def get_client(
+    tx: Transaction, *, business_uid: str, client_id: str, for_update: bool = False
 ) -> Client | None:
     """A live client of the business, or None (deleted and foreign clients included)."""
-    lock = for_update and conn.dialect.name == "postgresql"
+    lock = for_update and tx.dialect_name == "postgresql"
     query = _GET_CLIENT_FOR_UPDATE if lock else _GET_CLIENT
-    row = conn.execute(query, {"business_uid": business_uid, "client_id": client_id}).first()
+    result = await tx.execute(query, {"business_uid": business_uid, "client_id": client_id})
+    row = result.first()
     return None if row is None else _client(row)
 
 
@@ -65,24 +69,24 @@ _GET_MATTERS = sa.select(
 )
 
 
-def get_view(conn: sa.Connection, *, business_uid: str, client_id: str) -> ClientView | None:
+async def get_view(tx: Transaction, *, business_uid: str, client_id: str) -> ClientView | None:
     """A live client with its source record and matters."""
-    client = get_client(conn, business_uid=business_uid, client_id=client_id)
+    client = await get_client(tx, business_uid=business_uid, client_id=client_id)
     if client is None:
         return None
-    return view_of(conn, client=client)
+    return await view_of(tx, client=client)
 
 
-def view_of(conn: sa.Connection, *, client: Client) -> ClientView:
+async def view_of(tx: Transaction, *, client: Client) -> ClientView:
     """Join a client's source record and matters."""
     keys = {
         "business_uid": client.business_uid,
         "client_created_at": client.created_at,
         "client_id": client.id,
     }
-    source_row = conn.execute(_GET_SOURCE, keys).first()
+    source_row = (await tx.execute(_GET_SOURCE, keys)).first()
     source = None if source_row is None else SourceRecord(**source_row._asdict())
-    matter_rows = sorted(conn.execute(_GET_MATTERS, keys), key=lambda r: (r.created_at, r.uid))
+    matter_rows = sorted(await tx.execute(_GET_MATTERS, keys), key=lambda r: (r.created_at, r.uid))
     return ClientView(
         client=client,
         source=source,
@@ -92,12 +96,12 @@ def view_of(conn: sa.Connection, *, client: Client) -> ClientView:
     )
 
 
-def email_taken(
-    conn: sa.Connection, *, business_uid: str, email: str, except_id: str | None = None
+async def email_taken(
+    tx: Transaction, *, business_uid: str, email: str, except_id: str | None = None
 ) -> bool:
     """Whether a live client of the business has this email (case-insensitively)."""
     query = email_taken_query(business_uid=business_uid, email=email, except_id=except_id)
-    return conn.execute(query).first() is not None
+    return (await tx.execute(query)).first() is not None
 
 
 def email_taken_query(
@@ -117,8 +121,8 @@ def email_taken_query(
     return query.limit(1)
 
 
-def create_client(
-    conn: sa.Connection,
+async def create_client(
+    tx: Transaction,
     *,
     business_uid: str,
     client_id: str,
@@ -134,16 +138,16 @@ def create_client(
         "updated_at": now,
     }
     try:
-        with conn.begin_nested():
-            conn.execute(clients.insert().values(**row))
+        async with tx.savepoint():
+            await tx.execute(clients.insert().values(**row))
     except sa.exc.IntegrityError as error:
         raise EmailTaken from error
     stored: dict[str, Any] = {c.name: row.get(c.name) for c in clients.c}
     return Client(**stored)
 
 
-def update_client(
-    conn: sa.Connection, *, business_uid: str, client_id: str, changes: dict[str, Any]
+async def update_client(
+    tx: Transaction, *, business_uid: str, client_id: str, changes: dict[str, Any]
 ) -> None:
     """Write only the changed columns, so concurrent PUTs of other fields are kept."""
     statement = (
@@ -153,19 +157,19 @@ def update_client(
     )
     if "email" not in changes:
         # Only the live-email index can refuse this UPDATE: no SAVEPOINT round trips.
-        conn.execute(statement)
+        await tx.execute(statement)
         return
     try:
-        with conn.begin_nested():
-            conn.execute(statement)
+        async with tx.savepoint():
+            await tx.execute(statement)
     except sa.exc.IntegrityError as error:
         raise EmailTaken from error
 
 
-def create_source_record(
-    conn: sa.Connection, *, record: SourceRecord, client: Client, now: datetime
+async def create_source_record(
+    tx: Transaction, *, record: SourceRecord, client: Client, now: datetime
 ) -> None:
-    conn.execute(
+    await tx.execute(
         source_records.insert().values(
             business_uid=client.business_uid,
             client_created_at=client.created_at,
@@ -180,8 +184,8 @@ def create_source_record(
     )
 
 
-def create_matter(conn: sa.Connection, *, matter: Matter, client: Client, now: datetime) -> None:
-    conn.execute(
+async def create_matter(tx: Transaction, *, matter: Matter, client: Client, now: datetime) -> None:
+    await tx.execute(
         matters.insert().values(
             business_uid=client.business_uid,
             created_at=now,

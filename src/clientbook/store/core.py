@@ -17,9 +17,9 @@ statements on the raw drivers").
 from __future__ import annotations
 
 import threading
-from operator import itemgetter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
-SQLITE_DIALECT: Dialect = sqlite.pysqlite.dialect()  # type: ignore[no-untyped-call]
+SQLITE_DIALECT: Dialect = sqlite.pysqlite.dialect()
 POSTGRES_DIALECT: Dialect = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
 _CACHE_LIMIT = 2048
 
@@ -132,6 +132,7 @@ def compiled(statement: sa.Executable, dialect: Dialect) -> Compiled:
 
 
 def _compile(statement: sa.Executable, dialect: Dialect) -> Compiled:
+    assert isinstance(statement, sa.ClauseElement)
     compiled = statement.compile(dialect=dialect)
     assert isinstance(compiled, SQLCompiler)
     json_codec = dialect.name == "postgresql"  # asyncpg's JSON codec encodes (direct.py)
@@ -156,4 +157,4 @@ def _compile(statement: sa.Executable, dialect: Dialect) -> Compiled:
     return Compiled(compiled, bind_processors, row_type, result_processors)
 
 
-__all__ = ["POSTGRES_DIALECT", "SQLITE_DIALECT", "Compiled", "Result", "Row", "compiled"]
+__all__ = ["POSTGRES_DIALECT", "SQLITE_DIALECT", "Compiled", "Dialect", "Result", "Row", "compiled"]

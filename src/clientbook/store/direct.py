@@ -1,24 +1,33 @@
-"""The hot path's database access: the raw drivers (asyncpg, sqlite3) on the event loop.
+"""The store: the one async data-access layer of every route, the CLI and the CSV import,
+on the raw drivers (sqlite3 on the event loop, asyncpg on its pool).
 
-POST, GET one and PUT are most of a clients service's traffic; they skip SQLAlchemy and
-the thread pool (docs/performance.md measured both). Everything else goes through
-store/uow.py. The statements are in store/direct_sql.py.
+A use case runs in a unit it opens: `reading()` (single-statement reads), `snapshot()`
+(several reads that must agree: one read transaction) or `writing()` (committed when
+the unit ends normally, rolled back otherwise). Inside, `Transaction.execute` runs any
+SQLAlchemy Core statement (compiled once, store/core.py); the statements of POST, GET
+one and PUT are hand-written (store/direct_sql.py), one statement each that both
+authorises the token and reads or writes. Tenant scoping: every statement names the
+business in its WHERE clause, from `Access` (the verified token) or a `business_uid`
+keyword; nothing else chooses a business.
 
 SQLite: reads run on one connection, each a single autocommit statement (fetched whole,
-so no read transaction stays open); writes run on one writer connection, one at a time,
-each in a savepoint of a transaction that the writes arriving together share, committed
-once for all of them (store/group_commit.py). The transaction takes the same in-process
-lock as the SQLAlchemy writers (uow.sqlite_writer_lock), then BEGIN IMMEDIATE, retried
-with asyncio.sleep while another process writes, so the event loop never waits on
-SQLite's busy handler.
+so no read transaction stays open) or, for a snapshot, one read transaction; writes run
+on one writer connection, one unit at a time, each in a savepoint of a transaction that
+the writes arriving together share, committed once for all of them
+(store/group_commit.py; WAL, synchronous=FULL: a unit returns once its commit is on
+disk). The transaction takes this process's writer lock for the file, then BEGIN
+IMMEDIATE, retried with asyncio.sleep while another process writes, so the event loop
+never waits on SQLite's busy handler.
 
-PostgreSQL: an asyncpg pool. A connection the server closed (a restart) is found at a
-unit's first statement and reported as StaleConnection, so the request can run again
-(api/hot.py) on fresh connections.
+PostgreSQL: an asyncpg pool. A PUT writes only while its row is the version it read, or
+locks it (FOR UPDATE), so no update is lost. A connection the server closed (a restart)
+is found at a unit's first statement and reported as StaleConnection, so the edge can
+run the request again (api/edge.py) on fresh connections.
 """
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import dataclasses
 import os
@@ -29,6 +38,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, context
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
+from urllib.request import pathname2url
 
 import asyncpg  # type: ignore[import-untyped,import-not-found,unused-ignore]
 import orjson
@@ -127,6 +137,11 @@ class DirectStore(Protocol):
     async def refresh(self) -> None: ...
     def reading(self) -> AbstractAsyncContextManager[Transaction]:
         """A unit of single-statement reads (each its own snapshot)."""
+        ...
+
+    def probing(self) -> AbstractAsyncContextManager[Transaction]:
+        """A read unit that proves the database answers now (readiness): on SQLite a new
+        connection to the file as it is (an open one still reads a file removed since)."""
         ...
 
     def snapshot(self) -> AbstractAsyncContextManager[Transaction]:
@@ -239,7 +254,7 @@ def _source(item: list[Any] | None) -> SourceRecord | None:
     return None if item is None else SourceRecord(*item)
 
 
-class _Statements:
+class _Statements(abc.ABC):
     """The Transaction methods over a backend's `_first` / `_write` and row decoding."""
 
     dialect: sql.Dialect
@@ -249,34 +264,37 @@ class _Statements:
     def dialect_name(self) -> str:
         return self.dialect.name
 
+    @abc.abstractmethod
     async def execute(
         self, statement: sa.Executable, params: dict[str, Any] | None = None
     ) -> core.Result:
         """Run a SQLAlchemy Core statement (store/core.py); a unique or foreign key
         that refuses a write raises sqlalchemy's IntegrityError, as SQLAlchemy would."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A nested unit: what it wrote is undone when it raises; the unit goes on."""
-        raise NotImplementedError
+        ...
 
-    async def _first(self, statement: sql.Statement, params: dict[str, Any]) -> Any:
-        raise NotImplementedError
+    @abc.abstractmethod
+    async def _first(self, statement: sql.Statement, params: dict[str, Any]) -> Any: ...
 
+    @abc.abstractmethod
     async def _write(self, statement: sql.Statement, values: dict[str, Any]) -> None:
         """Run a write with `_values(params)`; raise EmailTaken when the live-email index
         refuses it."""
-        raise NotImplementedError
+        ...
 
     def _values(self, params: dict[str, Any]) -> dict[str, Any]:
         """Parameters as the driver stores them."""
         return params
 
-    def _client(self, row: Any) -> Client:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _client(self, row: Any) -> Client: ...
 
-    def _json(self, value: Any) -> Any:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _json(self, value: Any) -> Any: ...
 
     async def alive(self, access: Access) -> bool:
         row = await self._first(sql.alive(self.dialect, access.token.kind), access.params())
@@ -527,6 +545,15 @@ class SqliteStore:
         return _SqliteReading(self._connections)
 
     @asynccontextmanager
+    async def probing(self) -> AsyncIterator[Transaction]:
+        uri = "file:" + pathname2url(os.path.abspath(self.path)) + "?mode=ro"
+        db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            yield SqliteTransaction(db)
+        finally:
+            db.close()
+
+    @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Transaction]:
         connections = await self._connections.get()
         async with connections.snapshots:
@@ -716,6 +743,9 @@ class PostgresStore:
             finally:
                 with suppress(Exception):
                     await transaction.rollback()  # read only: nothing to keep
+
+    def probing(self) -> AbstractAsyncContextManager[Transaction]:
+        return self.reading()
 
     def writing_once(self) -> AbstractAsyncContextManager[Transaction]:
         # Each statement commits on its own: no BEGIN and COMMIT round trips. Inside a

@@ -19,6 +19,7 @@ from sqlalchemy.sql import visitors
 
 from clientbook.domain.model import Client, ClientView, SourceRecord
 from clientbook.store.children import of_clients
+from clientbook.store.direct import Transaction
 from clientbook.store.tables import clients, search_text, source_records
 
 _COLUMNS = [c for c in clients.c if c.name != "deleted_at"] + [clients.c.deleted_at]
@@ -223,8 +224,9 @@ def _first_changed(
             sa.not_(enough),
         )
         # PostgreSQL skips the index read on the condition above (a one-time filter);
-        # SQLite only on this LIMIT 0.
-        .limit(sa.case((enough, 0), else_=_param("all")))
+        # SQLite only on this LIMIT 0. `all` is typed: asyncpg leaves its type to
+        # PostgreSQL, which would take the CASE's INTEGER (too small for 2**62).
+        .limit(sa.case((enough, 0), else_=sa.bindparam("all", type_=sa.BigInteger)))
         .cte("changed_before")
         .prefix_with("MATERIALIZED")
     )
@@ -275,29 +277,29 @@ def _conditions(
     return conditions
 
 
-def list_clients(
-    conn: sa.Connection, *, business_uid: str, filters: Filters, offset: int, limit: int
+async def list_clients(
+    tx: Transaction, *, business_uid: str, filters: Filters, offset: int, limit: int
 ) -> list[ClientView]:
     """One page of live clients in creation order, with their source records."""
     statement, params = list_query(
         business_uid=business_uid, filters=filters, offset=offset, limit=limit
     )
-    rows = conn.execute(statement, params).all()
+    rows = (await tx.execute(statement, params)).all()
     found = [Client(*row) for row in rows]
-    sources = first_source_records(
-        conn, business_uid=business_uid, client_ids=[c.id for c in found]
+    sources = await first_source_records(
+        tx, business_uid=business_uid, client_ids=[c.id for c in found]
     )
     return [ClientView(client=c, source=sources.get(c.id), matters=[]) for c in found]
 
 
-def first_source_records(
-    conn: sa.Connection, *, business_uid: str, client_ids: Sequence[str]
+async def first_source_records(
+    tx: Transaction, *, business_uid: str, client_ids: Sequence[str]
 ) -> dict[str, SourceRecord]:
     """Each client's first source record, in one query (a page has at most 100 clients)."""
     if not client_ids:
         return {}
     params = {"business_uid": business_uid, "client_ids": list(client_ids)}
-    rows = conn.execute(_sources_statement(), params).all()
+    rows = (await tx.execute(_sources_statement(), params)).all()
     first: dict[str, SourceRecord] = {}
     for row in rows:
         if row.client_id not in first:

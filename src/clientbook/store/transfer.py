@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -14,27 +15,33 @@ from clientbook.store.tables import clients, source_records
 from clientbook.store.tables import clients as clients_table
 from clientbook.store.tables import matters as matters_table
 
-_STREAM_ROWS = 1000
+if TYPE_CHECKING:
+    from clientbook.store.direct import Transaction
+
+# Rows per multi-row INSERT: a client has 23 columns, so at most 11,500 bound
+# parameters a statement (SQLite allows 32766, PostgreSQL 65535).
+_INSERT_ROWS = 500
 
 
 Text = str | None
 
 
-def client_keys(
-    conn: sa.Connection, *, business_uid: str
-) -> Iterator[tuple[Text, Text, Text, Text]]:
-    """(email, first_name, last_name, mobile_phone) of every live client of the business."""
+async def client_keys(
+    tx: Transaction, *, business_uid: str
+) -> AsyncIterator[tuple[Text, Text, Text, Text]]:
+    """(email, first_name, last_name, mobile_phone) of every live client of the business
+    (read by one statement, fetched whole)."""
     query = sa.select(
         clients.c.email, clients.c.first_name, clients.c.last_name, clients.c.mobile_phone
     ).where(clients.c.business_uid == business_uid, clients.c.deleted_at.is_(None))
-    streamed = conn.execution_options(stream_results=True, yield_per=_STREAM_ROWS)
-    for row in streamed.execute(query):
+    for row in await tx.execute(query):
         yield row.email, row.first_name, row.last_name, row.mobile_phone
 
 
-def iter_live_views(conn: sa.Connection, *, business_uid: str) -> Iterator[ClientView]:
+async def iter_live_views(tx: Transaction, *, business_uid: str) -> AsyncIterator[ClientView]:
     """Every live client in creation order with its first source record (no matters),
-    streamed by one query, so the whole business is read from one snapshot of each row."""
+    read by one query (fetched whole), so the whole business is read from one snapshot
+    of each row."""
     source_columns = [
         source_records.c.uid.label("source_uid"),
         source_records.c.name.label("source_name"),
@@ -59,9 +66,8 @@ def iter_live_views(conn: sa.Connection, *, business_uid: str) -> Iterator[Clien
             clients.c.created_at, clients.c.id, source_records.c.created_at, source_records.c.uid
         )
     )
-    streamed = conn.execution_options(stream_results=True, yield_per=_STREAM_ROWS)
     previous: str | None = None
-    for row in streamed.execute(query):
+    for row in await tx.execute(query):
         if row.id == previous:  # a later source record of the same client
             continue
         previous = row.id
@@ -81,8 +87,8 @@ def iter_live_views(conn: sa.Connection, *, business_uid: str) -> Iterator[Clien
         yield ClientView(client=client, source=source, matters=[])
 
 
-def insert_clients(
-    conn: sa.Connection,
+async def insert_clients(
+    tx: Transaction,
     *,
     business_uid: str,
     clients: Sequence[tuple[str, dict[str, Any], datetime]],
@@ -90,7 +96,8 @@ def insert_clients(
     matters: Sequence[tuple[str, Matter, datetime]],
 ) -> None:
     """Insert many new clients (id, columns, now) with their source records and matters,
-    one statement per table; raise EmailTaken if the live-email index refuses one."""
+    one multi-row statement per table (per 500 rows); raise EmailTaken if the live-email
+    index refuses one."""
     if not clients:
         return
     client_rows = [
@@ -111,9 +118,32 @@ def insert_clients(
         for client_id, m, now in matters
     ]  # fmt: skip
     try:
-        with conn.begin_nested():
-            conn.execute(clients_table.insert(), client_rows)
+        async with tx.savepoint():
+            await _insert_rows(tx, clients_table, client_rows)
     except sa.exc.IntegrityError as error:
         raise EmailTaken from error
-    conn.execute(source_records.insert(), source_rows)
-    conn.execute(matters_table.insert(), matter_rows)
+    await _insert_rows(tx, source_records, source_rows)
+    await _insert_rows(tx, matters_table, matter_rows)
+
+
+async def _insert_rows(tx: Transaction, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT ... VALUES (...), (...): the rows (all with the first row's keys), 500 a
+    statement; each statement shape is built and compiled once."""
+    if not rows:
+        return
+    keys = tuple(rows[0])
+    for start in range(0, len(rows), _INSERT_ROWS):
+        part = rows[start : start + _INSERT_ROWS]
+        params = {f"p{n}_{key}": row[key] for n, row in enumerate(part) for key in keys}
+        await tx.execute(_insert_statement(table, keys, len(part)), params)
+
+
+@functools.lru_cache(maxsize=32)
+def _insert_statement(table: sa.Table, keys: tuple[str, ...], count: int) -> sa.Insert:
+    """A multi-row INSERT of `count` rows of `keys`, bound by name (`p<n>_<key>`)."""
+    return table.insert().values(
+        [
+            {key: sa.bindparam(f"p{n}_{key}", type_=table.c[key].type) for key in keys}
+            for n in range(count)
+        ]
+    )

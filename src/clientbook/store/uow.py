@@ -1,4 +1,6 @@
-"""The unit of work: one transaction, owned by the edge (a request or a CLI command)."""
+"""A synchronous SQLAlchemy transaction, for what looks at the database from outside the
+service: the tests' direct checks and the benchmark's seeding. The service itself (every
+route, the CLI, the CSV import) runs on the async store, store/direct.py."""
 
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ _GUARD = threading.Lock()
 
 
 def sqlite_writer_lock(engine: sa.Engine) -> threading.RLock:
-    """The lock this process's writers to a SQLite engine take before BEGIN IMMEDIATE
-    (the hot path, store/direct.py, takes it too)."""
+    """The lock this process's synchronous writers to a SQLite engine take before BEGIN
+    IMMEDIATE (the service's writers take store/direct.py's, and meet these in SQLite's
+    busy handler)."""
     with _GUARD:
         return _SQLITE_WRITERS.setdefault(engine, threading.RLock())
 
