@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from clientbook.store import migrate
 from clientbook.store.engine import create_engine, driver_url
+from tests import portal
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -47,6 +48,7 @@ def fresh_database(backend: str, tmp: Path, *, migrated: bool = True) -> Iterato
             migrate.upgrade(url)
         yield url
     finally:
+        portal.forget(url)
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()

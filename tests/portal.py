@@ -29,6 +29,17 @@ def store(database_url: str) -> DirectStore:
     return found
 
 
+def forget(database_url: str) -> None:
+    """Close the portal's store of a database (before the database is dropped)."""
+    found = _stores.pop(database_url, None)
+    if found is not None:
+        run(_close(found))
+
+
+async def _close(found: DirectStore) -> None:
+    await found.close()
+
+
 def writing(database_url: str, work: Callable[[Transaction], Awaitable[T]]) -> T:
     """`work(tx)` in one write unit on the database; its result."""
 

@@ -4,7 +4,6 @@ every server process through Redis (CLIENTBOOK_REDIS_URL)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from clientbook.api.ratelimit import RateLimit
 from clientbook.app import create_app
 from clientbook.config import Settings
 from clientbook.errors import TooManyRequests
-from tests import factories
+from tests import factories, portal
 from tests.safety.servers import serving
 from tests.safety.world import BASE
 
@@ -118,8 +117,9 @@ def test_an_unreachable_redis_fails_open() -> None:
     async def hits() -> None:
         for _ in range(3):
             await limiter.hit("business")  # no TooManyRequests, no crash
+        await limiter.close()
 
-    asyncio.run(hits())
+    portal.run(hits())  # a loop that stays open: Redis's connections belong to it
 
 
 def test_redis_storage_counts_per_business() -> None:
@@ -134,8 +134,10 @@ def test_redis_storage_counts_per_business() -> None:
         with pytest.raises(TooManyRequests):
             await first.hit("b1")
         await second.hit("b2")
+        await first.close()
+        await second.close()
 
-    asyncio.run(hits())
+    portal.run(hits())  # a loop that stays open: Redis's connections belong to it
 
 
 def test_two_servers_sharing_redis_share_one_limit(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from contextlib import suppress
 import time
 
 from limits import RateLimitItemPerMinute, storage, strategies
@@ -43,6 +44,14 @@ class RateLimit:
                     implementation="redispy",
                 )
             )
+
+    async def close(self) -> None:
+        """Close the Redis connections of this event loop (at shutdown)."""
+        if not self.in_memory:
+            client = getattr(getattr(self.shared.storage, "bridge", None), "storage", None)
+            if client is not None:
+                with suppress(Exception):
+                    await client.aclose()
 
     async def hit(self, business_uid: str) -> None:
         """Count one request of the business; raise TooManyRequests past the limit."""

@@ -43,4 +43,6 @@ class AppState:
             self.key = await auth.secret_key(tx, self.settings)
 
     async def close(self) -> None:
+        if self.limiter is not None:
+            await self.limiter.close()
         await self.store.close()

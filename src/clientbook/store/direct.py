@@ -117,6 +117,9 @@ class Transaction(Protocol):
     async def execute(
         self, statement: sa.Executable, params: dict[str, Any] | None = None
     ) -> core.Result: ...
+    async def executemany(
+        self, statement: sa.Executable, rows: Sequence[dict[str, Any]]
+    ) -> None: ...
     def savepoint(self) -> AbstractAsyncContextManager[None]: ...
     @property
     def dialect_name(self) -> str: ...
@@ -271,6 +274,11 @@ class _Statements(abc.ABC):
         """Run a SQLAlchemy Core statement (store/core.py); a unique or foreign key
         that refuses a write raises sqlalchemy's IntegrityError, as SQLAlchemy would."""
         ...
+
+    @abc.abstractmethod
+    async def executemany(self, statement: sa.Executable, rows: Sequence[dict[str, Any]]) -> None:
+        """Run a statement that returns no rows once per parameter set (the driver's
+        executemany: one prepared statement); raises IntegrityError as `execute` does."""
 
     @abc.abstractmethod
     def savepoint(self) -> AbstractAsyncContextManager[None]:
@@ -432,6 +440,17 @@ class SqliteTransaction(_Statements):
             return core.Result([], cursor.rowcount)
         rows = cursor.fetchall()
         return core.Result(prepared.rows(rows), len(rows))
+
+    async def executemany(self, statement: sa.Executable, rows: Sequence[dict[str, Any]]) -> None:
+        prepared = core.compiled(statement, self.core_dialect)
+        bound = [prepared.bind(row) for row in rows]
+        if not bound:
+            return
+        text = bound[0][0]
+        try:
+            self.db.executemany(text, [args for _, args in bound])
+        except sqlite3.IntegrityError as error:
+            raise sa.exc.IntegrityError(text, None, error) from error
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -601,6 +620,18 @@ class PostgresTransaction(_Statements):
             raise sa.exc.IntegrityError(text, args, error) from error
         count = status.rsplit(" ", 1)[-1]
         return core.Result([], int(count) if count.isdigit() else -1)
+
+    async def executemany(self, statement: sa.Executable, rows: Sequence[dict[str, Any]]) -> None:
+        prepared = core.compiled(statement, self.core_dialect)
+        bound = [prepared.bind(row) for row in rows]
+        if not bound:
+            return
+        text = bound[0][0]
+        try:
+            with self._first_may_find_it_dead():
+                await self.conn.executemany(text, [args for _, args in bound])
+        except asyncpg.IntegrityConstraintViolationError as error:
+            raise sa.exc.IntegrityError(text, None, error) from error
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -18,10 +18,6 @@ from clientbook.store.tables import matters as matters_table
 if TYPE_CHECKING:
     from clientbook.store.direct import Transaction
 
-# Rows per multi-row INSERT: a client has 23 columns, so at most 11,500 bound
-# parameters a statement (SQLite allows 32766, PostgreSQL 65535).
-_INSERT_ROWS = 500
-
 
 Text = str | None
 
@@ -96,7 +92,7 @@ async def insert_clients(
     matters: Sequence[tuple[str, Matter, datetime]],
 ) -> None:
     """Insert many new clients (id, columns, now) with their source records and matters,
-    one multi-row statement per table (per 500 rows); raise EmailTaken if the live-email
+    one prepared INSERT per table run for every row; raise EmailTaken if the live-email
     index refuses one."""
     if not clients:
         return
@@ -127,23 +123,14 @@ async def insert_clients(
 
 
 async def _insert_rows(tx: Transaction, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT ... VALUES (...), (...): the rows (all with the first row's keys), 500 a
-    statement; each statement shape is built and compiled once."""
-    if not rows:
-        return
-    keys = tuple(rows[0])
-    for start in range(0, len(rows), _INSERT_ROWS):
-        part = rows[start : start + _INSERT_ROWS]
-        params = {f"p{n}_{key}": row[key] for n, row in enumerate(part) for key in keys}
-        await tx.execute(_insert_statement(table, keys, len(part)), params)
+    """One INSERT prepared once and run for every row (the driver's executemany); the
+    statement is built and compiled once per table and set of columns."""
+    if rows:
+        keys = tuple(rows[0])
+        params = [{f"v_{key}": row[key] for key in keys} for row in rows]
+        await tx.executemany(_insert_statement(table, keys), params)
 
 
-@functools.lru_cache(maxsize=32)
-def _insert_statement(table: sa.Table, keys: tuple[str, ...], count: int) -> sa.Insert:
-    """A multi-row INSERT of `count` rows of `keys`, bound by name (`p<n>_<key>`)."""
-    return table.insert().values(
-        [
-            {key: sa.bindparam(f"p{n}_{key}", type_=table.c[key].type) for key in keys}
-            for n in range(count)
-        ]
-    )
+@functools.cache
+def _insert_statement(table: sa.Table, keys: tuple[str, ...]) -> sa.Insert:
+    return table.insert().values({key: sa.bindparam(f"v_{key}") for key in keys})
