@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
-from contextlib import suppress
 import time
+from contextlib import suppress
 
 from limits import RateLimitItemPerMinute, storage, strategies
 from limits.aio import storage as aio_storage
