@@ -58,7 +58,7 @@ CEILING_ARGS ?=
 bench-ceiling: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run --clients $(CEILING_CLIENTS) --duration $(CEILING_DURATION) \
 		--threads 2 --connections 64 --workers 1 --cases get_one,put --memory-seconds 0 \
-		--label ceiling --json-out bench/results/ceiling.json $(CEILING_ARGS)
+		--no-baseline --label ceiling --json-out bench/results/ceiling.json $(CEILING_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

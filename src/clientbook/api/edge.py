@@ -261,7 +261,8 @@ class Edge:
                 if allowed:
                     raise MethodNotAllowed(headers={"Allow": _allow(allowed)})
                 raise NotFound
-            await self.state.ready()
+            if not self.state.key:
+                await self.state.ready()
             call = Call(self.state, route, scope, params)
             if route.body != "none":
                 call.raw = await read_body(

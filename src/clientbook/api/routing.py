@@ -65,6 +65,10 @@ class RouteTable:
         self.prefix = prefix
         self.tags = tags
         self.routes: list[Route] = []
+        # Built on first use: a path without parameters is found by one dict look-up, the
+        # others among the routes of the request's method only.
+        self._static: dict[tuple[str, str], Route] | None = None
+        self._dynamic: dict[str, list[Route]] = {}
 
     def route(
         self,
@@ -98,18 +102,35 @@ class RouteTable:
     def add(self, *tables: RouteTable) -> None:
         for table in tables:
             self.routes.extend(table.routes)
+        self._static = None
+
+    def _index(self) -> dict[tuple[str, str], Route]:
+        static: dict[tuple[str, str], Route] = {}
+        self._dynamic = {}
+        for route in self.routes:
+            if route.convertors:
+                self._dynamic.setdefault(route.method, []).append(route)
+            else:
+                static.setdefault((route.method, route.path), route)
+        self._static = static
+        return static
 
     def resolve(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
         """The route serving `method path` and its path parameters; when none does, the
-        methods that other routes serve on this path (a 405 when there are any)."""
-        allowed: list[str] = []
-        for route in self.routes:
+        methods that other routes serve on this path (a 405 when there are any).
+
+        A route without parameters is preferred to one with (PUT /clients/bulk is not the
+        client "bulk"); among those with parameters, the first declared wins."""
+        static = self._static if self._static is not None else self._index()
+        lookup = "GET" if method == "HEAD" else method
+        route = static.get((lookup, path))
+        if route is not None:
+            return route, {}, []
+        for route in self._dynamic.get(lookup, ()):
             params = route.match(path)
-            if params is None:
-                continue
-            if route.method == method or (method == "HEAD" and route.method == "GET"):
+            if params is not None:
                 return route, params, []
-            allowed.append(route.method)
+        allowed = [route.method for route in self.routes if route.match(path) is not None]
         return None, {}, allowed
 
     def template(self, path: str) -> str | None:
