@@ -98,6 +98,12 @@ class Compiled:
         ]
         return state.statement, args
 
+    def bind_many(self, rows: Sequence[dict[str, Any]]) -> tuple[str, list[list[Any]]]:
+        """`bind` for each parameter set: the SQL text (one for all: no expanding IN) and
+        each set's arguments."""
+        bound = [self.bind(row) for row in rows]
+        return (bound[0][0] if bound else ""), [args for _, args in bound]
+
     def rows(self, raw: Sequence[Sequence[Any]]) -> list[Any]:
         row_type = self.row_type
         assert row_type is not None

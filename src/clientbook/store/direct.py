@@ -442,13 +442,11 @@ class SqliteTransaction(_Statements):
         return core.Result(prepared.rows(rows), len(rows))
 
     async def executemany(self, statement: sa.Executable, rows: Sequence[dict[str, Any]]) -> None:
-        prepared = core.compiled(statement, self.core_dialect)
-        bound = [prepared.bind(row) for row in rows]
-        if not bound:
+        text, many = core.compiled(statement, self.core_dialect).bind_many(rows)
+        if not many:
             return
-        text = bound[0][0]
         try:
-            self.db.executemany(text, [args for _, args in bound])
+            self.db.executemany(text, many)
         except sqlite3.IntegrityError as error:
             raise sa.exc.IntegrityError(text, None, error) from error
 
@@ -622,14 +620,12 @@ class PostgresTransaction(_Statements):
         return core.Result([], int(count) if count.isdigit() else -1)
 
     async def executemany(self, statement: sa.Executable, rows: Sequence[dict[str, Any]]) -> None:
-        prepared = core.compiled(statement, self.core_dialect)
-        bound = [prepared.bind(row) for row in rows]
-        if not bound:
+        text, many = core.compiled(statement, self.core_dialect).bind_many(rows)
+        if not many:
             return
-        text = bound[0][0]
         try:
             with self._first_may_find_it_dead():
-                await self.conn.executemany(text, [args for _, args in bound])
+                await self.conn.executemany(text, many)
         except asyncpg.IntegrityConstraintViolationError as error:
             raise sa.exc.IntegrityError(text, None, error) from error
 
