@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from starlette.convertors import StringConvertor
 from starlette.routing import compile_path
 
 if TYPE_CHECKING:
@@ -38,11 +39,15 @@ class Route:
     documented: bool = True
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
     convertors: dict[str, Any] = field(init=False, repr=False, compare=False)
+    plain: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         regex, _format, convertors = compile_path(self.path)
         object.__setattr__(self, "regex", regex)
         object.__setattr__(self, "convertors", convertors)
+        # Text parameters only (the usual case): the match's groups are the parameters.
+        plain = all(type(c) is StringConvertor for c in convertors.values())
+        object.__setattr__(self, "plain", plain)
 
     @property
     def name(self) -> str:
@@ -53,6 +58,8 @@ class Route:
         found = self.regex.match(path)
         if found is None:
             return None
+        if self.plain:
+            return found.groupdict()
         return {
             name: self.convertors[name].convert(value) for name, value in found.groupdict().items()
         }
