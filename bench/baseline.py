@@ -140,7 +140,7 @@ class Postgres:
                 )  # fmt: skip
 
         async def keep_session(_conn: Any) -> None:
-            """As clientbook's pool: no reset query on release (store/direct.py)."""
+            """As clientbook's pool: no reset query on release (store/database.py)."""
 
         self.pool = await asyncpg.create_pool(
             self.url, min_size=10, max_size=10, init=init, reset=keep_session

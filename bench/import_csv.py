@@ -24,7 +24,7 @@ from pathlib import Path
 from clientbook import admin, ids
 from clientbook.config import Settings
 from clientbook.store import migrate
-from clientbook.store.direct import open_store
+from clientbook.store.database import open_store
 
 CLIENTBOOK = str(Path(sys.executable).parent / "clientbook")
 COLUMNS = ("first_name", "last_name", "email", "phone", "address", "tags", "status", "opt_in")

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from clientbook import admin, ids
 from clientbook.config import Settings
 from clientbook.store import migrate
-from clientbook.store.direct import open_store
+from clientbook.store.database import open_store
 from clientbook.store.engine import create_engine, is_sqlite
 
 BATCH = 20_000

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from bench import seed
 from bench.run import PG_ADMIN_URL, _loopback, _recreate
 from clientbook.store import search
-from clientbook.store.direct import open_store
+from clientbook.store.database import open_store
 from clientbook.store.engine import create_engine, is_sqlite
 from clientbook.store.tables import clients
 from clientbook.store.uow import transaction

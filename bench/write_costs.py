@@ -29,7 +29,7 @@ import orjson
 from bench import seed
 from clientbook.app import create_app
 from clientbook.config import Settings
-from clientbook.store import direct, group_commit
+from clientbook.store import database, group_commit
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -44,7 +44,7 @@ class Clock:
         self.commits = 0
 
     def install(self) -> None:
-        write, commit = direct.SqliteTransaction._write, group_commit.GroupCommit._commit
+        write, commit = database.SqliteTransaction._write, group_commit.GroupCommit._commit
         totals = self.totals
 
         async def timed_write(tx: Any, statement: Any, values: dict[str, Any]) -> None:
@@ -65,7 +65,7 @@ class Clock:
                 self.commits += 1
 
         # Patched for this process only: the timing wraps the real calls.
-        setattr(direct.SqliteTransaction, "_write", timed_write)  # noqa: B010
+        setattr(database.SqliteTransaction, "_write", timed_write)  # noqa: B010
         setattr(group_commit.GroupCommit, "_commit", timed_commit)  # noqa: B010
 
     def reset(self) -> None:

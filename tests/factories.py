@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from clientbook import admin, auth, ids
 from clientbook.config import Settings
-from clientbook.store.direct import Transaction
+from clientbook.store.database import Transaction
 from tests import portal
 
 

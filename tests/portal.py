@@ -8,7 +8,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
-from clientbook.store.direct import DirectStore, Transaction, open_store
+from clientbook.store.database import DirectStore, Transaction, open_store
 
 T = TypeVar("T")
 _loop = asyncio.new_event_loop()

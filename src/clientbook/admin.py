@@ -11,7 +11,7 @@ import jwt
 from clientbook import auth, ids
 from clientbook.config import Settings
 from clientbook.store import principals
-from clientbook.store.direct import Transaction
+from clientbook.store.database import Transaction
 
 DEMO_SETTING = "demo"
 

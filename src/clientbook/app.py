@@ -9,7 +9,7 @@ from clientbook.api.edge import Edge
 from clientbook.api.routing import RouteTable
 from clientbook.api.state import AppState
 from clientbook.config import Settings
-from clientbook.store.direct import open_store
+from clientbook.store.database import open_store
 
 OPENAPI_URL = docs_ui.OPENAPI_URL
 

@@ -19,7 +19,7 @@ from clientbook.errors import Unauthorized
 from clientbook.store import principals
 
 if TYPE_CHECKING:  # for annotations only: the store is not needed to sign or decode
-    from clientbook.store.direct import Transaction
+    from clientbook.store.database import Transaction
 
 ISSUER = "clientbook"
 ALGORITHM = "HS256"

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from clientbook import admin, csv_io, ids
 from clientbook.config import Settings
 from clientbook.store import migrate
-from clientbook.store.direct import DirectStore, Transaction, open_store
+from clientbook.store.database import DirectStore, Transaction, open_store
 
 T = TypeVar("T")
 Command = Callable[[Transaction, argparse.Namespace, Settings], Awaitable[dict[str, Any]]]

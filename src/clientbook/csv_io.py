@@ -1,6 +1,6 @@
 """CSV import and export of one business's clients (`clientbook clients import|export`).
 
-The command is the edge here: it owns the units (clientbook.store.direct). Rows are
+The command is the edge here: it owns the units (clientbook.store.database). Rows are
 applied in batches, one write unit per batch and a SAVEPOINT per row, so each row is
 applied whole or not at all and a rejected row never undoes its neighbours
 (docs/decisions.md).
@@ -22,7 +22,7 @@ from clientbook.domain import csv_rows, representations
 from clientbook.errors import AppError
 from clientbook.store import principals, transfer
 from clientbook.store.clients import EmailTaken
-from clientbook.store.direct import DirectStore, Transaction
+from clientbook.store.database import DirectStore, Transaction
 
 BATCH_ROWS = 500
 

@@ -10,7 +10,7 @@ import httpx2 as httpx
 import pytest
 import sqlalchemy as sa
 
-from clientbook.store import direct
+from clientbook.store import database
 from clientbook.store.engine import is_sqlite
 from tests.api.support import BASE, create, get
 from tests.factories import Tenant
@@ -101,16 +101,16 @@ def test_a_write_landing_between_a_puts_read_and_its_write_is_kept(
     writes_between: int,
 ) -> None:
     """On PostgreSQL a PUT reads its row unlocked and writes it only while it is the
-    version read (store/direct.py): here another connection changes the row right after
+    version read (store/database.py): here another connection changes the row right after
     that read, so the write finds it changed, reads again and applies the request to
     what is there now. Twice in a row, the PUT's last try locks the row and gets
     through. On SQLite the writer's turn keeps any write from landing there."""
     client = create(asgi_client, tenant, address="Before")
-    read = direct.PostgresTransaction.locked
+    read = database.PostgresTransaction.locked
     landed: list[str] = []
 
     async def read_then_another_write(
-        tx: direct.PostgresTransaction, access: direct.Access, client_id: str
+        tx: database.PostgresTransaction, access: database.Access, client_id: str
     ) -> Any:
         found = await read(tx, access, client_id)
         if tx.optimistic and len(landed) < writes_between:
@@ -123,7 +123,7 @@ def test_a_write_landing_between_a_puts_read_and_its_write_is_kept(
                 )  # fmt: skip
         return found
 
-    monkeypatch.setattr(direct.PostgresTransaction, "locked", read_then_another_write)
+    monkeypatch.setattr(database.PostgresTransaction, "locked", read_then_another_write)
     response = asgi_client.put(
         f"{BASE}/{client['id']}", json={"last_name": "Mine"}, headers=tenant.headers()
     )

@@ -194,7 +194,7 @@ def test_a_refused_create_writes_none_of_its_rows(
     http: Any, tenant: Tenant, engine: sa.Engine
 ) -> None:
     """A create is its four rows (client, source record, matter, client token) or none:
-    on PostgreSQL they are one statement outside any transaction (store/direct.py)."""
+    on PostgreSQL they are one statement outside any transaction (store/database.py)."""
     create(http, tenant, email="taken@example.com")
 
     def rows() -> dict[str, int]:

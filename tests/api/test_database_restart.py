@@ -1,5 +1,5 @@
 """Connections the database closed (a PostgreSQL restart, an administrator) cost clients
-nothing: the pooled connections of POST, GET one and PUT (store/direct.py) are replaced
+nothing: the pooled connections of POST, GET one and PUT (store/database.py) are replaced
 and the request runs once more, as the other routes' pool checks its connections
 (pool_pre_ping). On SQLite there is no server to close them: the same requests simply
 succeed."""
@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clientbook.store.direct import APPLICATION_NAME
+from clientbook.store.database import APPLICATION_NAME
 from clientbook.store.engine import is_sqlite
 from tests.api.support import BASE, create, get, put
 from tests.factories import Tenant
@@ -60,7 +60,7 @@ def test_every_hot_route_answers_after_the_database_closed_its_connections(
 def test_a_failed_write_leaves_its_connection_idle_and_the_client_writable(
     http: Any, tenant: Tenant, engine: sa.Engine
 ) -> None:
-    # Pooled connections go back without asyncpg's reset query (store/direct.py): the
+    # Pooled connections go back without asyncpg's reset query (store/database.py): the
     # rollback of a failed unit is what must leave them clean.
     client = create(http, tenant)
     for _ in range(3):

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
+from clientbook import service
 from clientbook.app import create_app
 from clientbook.config import Settings
-from clientbook.service import hot as hot_service
 from tests.api.support import BASE, create, error_of
 from tests.factories import Tenant
 
@@ -166,7 +166,7 @@ def faulty_client(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestCli
     def explode(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("SELECT secret FROM /srv/clientbook/db.py line 42")
 
-    monkeypatch.setattr(hot_service, "get_client", explode)
+    monkeypatch.setattr(service, "get_client", explode)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

@@ -1,5 +1,5 @@
 """A PUT or POST that meets another writer waits its turn, then succeeds, and both writes
-are kept: the hot path (store/direct.py) shares the SQLite write lock with the other
+are kept: the hot path (store/database.py) shares the SQLite write lock with the other
 routes' writers (in process: a lock; another process: BEGIN IMMEDIATE, retried without
 blocking the server) and PostgreSQL's row locks."""
 

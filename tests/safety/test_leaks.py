@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from clientbook.app import create_app
 from clientbook.config import Settings
-from clientbook.store import direct
+from clientbook.store import database
 from clientbook.store.engine import create_engine
 from tests import factories
 from tests.safety.world import BASE
@@ -116,7 +116,7 @@ def faulty(unlimited_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Ite
 
         return run
 
-    for transaction in (direct.SqliteTransaction, direct.PostgresTransaction):
+    for transaction in (database.SqliteTransaction, database.PostgresTransaction):
         monkeypatch.setattr(transaction, "_first", broken(transaction._first))
         monkeypatch.setattr(transaction, "_write", broken(transaction._write))
         monkeypatch.setattr(transaction, "execute", broken_core(transaction.execute))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from clientbook.store.direct import _sqlite_writer
+from clientbook.store.database import _sqlite_writer
 from clientbook.store.group_commit import MAX_UNITS, GroupCommit
 
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from clientbook.domain.model import ClientView
 from clientbook.store import clients as client_store
 from clientbook.store import search
-from clientbook.store.direct import Transaction
+from clientbook.store.database import Transaction
 from clientbook.store.engine import create_engine
 from clientbook.store.search import Filters
 from clientbook.store.tables import businesses, clients, directories

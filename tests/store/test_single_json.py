@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from clientbook import auth
 from clientbook.config import Settings
-from clientbook.store import direct
-from clientbook.store.direct import Access, SqliteTransaction
+from clientbook.store import database
+from clientbook.store.database import Access, SqliteTransaction
 from clientbook.store.engine import create_engine
 from clientbook.store.tables import clients, matters, source_records
 from clientbook.store.uow import transaction
@@ -52,7 +52,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         engine = create_engine(url, pool_size=1)
         tenant = factories.tenant(engine, settings_)
         key = portal.reading(url, lambda tx: auth.secret_key(tx, settings_))
-        db = direct._sqlite_connect(str(Path(url.removeprefix("sqlite:///"))), busy_timeout_ms=5000)
+        db = database._sqlite_connect(
+            str(Path(url.removeprefix("sqlite:///"))), busy_timeout_ms=5000
+        )
         yield {"engine": engine, "tenant": tenant, "key": key, "db": db}
         db.close()
         engine.dispose()
@@ -71,7 +73,7 @@ def _both(world: dict[str, Any], access: Access, client_id: str) -> tuple[Any, A
 
     async def read() -> tuple[Any, Any]:
         written = await tx.single(access, client_id)
-        built = await direct._Statements.single(tx, access, client_id)
+        built = await database._Statements.single(tx, access, client_id)
         return written, built
 
     written, built = asyncio.run(read())

@@ -13,7 +13,6 @@ from clientbook.api import docs
 from clientbook.api.edge import Answer, Call, field_names
 from clientbook.api.routing import RouteTable
 from clientbook.domain import listing
-from clientbook.service import hot
 
 table = RouteTable(prefix="/platform/v1", tags=("clients",))
 
@@ -21,7 +20,7 @@ table = RouteTable(prefix="/platform/v1", tags=("clients",))
 @table.route("POST", "/clients", status=201, body="json", doc=docs.CREATE)
 async def create_client(call: Call) -> Answer:
     """Creates a client, its source record and its default matter; returns a client token."""
-    data = await hot.create_client(
+    data = await service.create_client(
         call.app.store,
         access=call.access,
         body=call.json_or_error(),
@@ -76,7 +75,7 @@ async def merge_clients(call: Call) -> Answer:
 @table.route("GET", "/clients/{client_id}", doc=docs.GET_ONE)
 async def get_client(call: Call) -> Answer:
     """Retrieves a client."""
-    data = await hot.get_client(
+    data = await service.get_client(
         call.app.store, access=call.access, client_id=call.params["client_id"], admit=call.admit
     )
     return Answer(200, data)
@@ -85,7 +84,7 @@ async def get_client(call: Call) -> Answer:
 @table.route("PUT", "/clients/{client_id}", body="json", doc=docs.UPDATE)
 async def update_client(call: Call) -> Answer:
     """Updates a client: only the fields sent are considered (partial update)."""
-    result = await hot.update_client(
+    result = await service.update_client(
         call.app.store,
         access=call.access,
         client_id=call.params["client_id"],

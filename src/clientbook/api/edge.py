@@ -8,7 +8,7 @@ It applies the contract's order of checks (section 3) to every route, in one pla
 3. the token (401): `Call.access` verifies its signature and times without SQL; whether
    it is live and may act on the business (401/403) is checked by the first statement of
    the use case (`Call.unit` -> service/access.py `authorize`, or the statement that
-   reads or writes, for POST, GET one and PUT: service/hot.py);
+   reads or writes, for POST, GET one and PUT: service/clients.py);
 4. the rate limit (429): `Call.admit`, called once the principal is known;
 5. media type (415), malformed JSON (400), not an object (422): `Call.json()`, called
    by the use case after 3 and 4;
@@ -55,7 +55,7 @@ from clientbook.errors import (
     ValidationFailed,
 )
 from clientbook.service import access as access_rules
-from clientbook.store.direct import Access, StaleConnection, Transaction
+from clientbook.store.database import Access, StaleConnection, Transaction
 from clientbook.store.principals import Business
 
 log = logging.getLogger("clientbook")

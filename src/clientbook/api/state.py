@@ -10,7 +10,7 @@ from clientbook import auth
 from clientbook.api.metrics import Metrics
 from clientbook.api.ratelimit import RateLimit
 from clientbook.config import Settings
-from clientbook.store.direct import DirectStore
+from clientbook.store.database import DirectStore
 
 if TYPE_CHECKING:
     from clientbook.api.routing import RouteTable

@@ -1,6 +1,6 @@
 """The list query of contract 5.2, parsed by a pure function.
 
-Query parameters are read here rather than by FastAPI, so every refusal is the
+Query parameters are read here rather than by a framework, so every refusal is the
 contract's 422 envelope. Nothing is clamped: a value out of range is refused.
 """
 

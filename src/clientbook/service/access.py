@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from clientbook.auth import ON_BEHALF_REQUIRED, Principal
 from clientbook.errors import Forbidden, Unauthorized
-from clientbook.store.direct import Access, Transaction
+from clientbook.store.database import Access, Transaction
 from clientbook.store.principals import Business, TokenRecord
 
 

@@ -10,7 +10,7 @@ from clientbook.auth import Principal
 from clientbook.domain import bulk
 from clientbook.service import common
 from clientbook.store import bulk as bulk_store
-from clientbook.store.direct import Transaction
+from clientbook.store.database import Transaction
 
 BULK_DONE = "Clients updated successfully"
 BULK_NOTHING = "No clients updated"

@@ -9,7 +9,7 @@ from clientbook.domain.model import ClientView, Matter, SourceRecord, matter_dis
 from clientbook.errors import EntityNotFound, ValidationFailed
 from clientbook.store import clients as client_store
 from clientbook.store import principals
-from clientbook.store.direct import Transaction
+from clientbook.store.database import Transaction
 
 
 async def business_of(tx: Transaction, principal: Principal) -> principals.Business:

@@ -13,7 +13,7 @@ from clientbook.domain.create import NewClient, parse_create
 from clientbook.service import common
 from clientbook.store import principals
 from clientbook.store import transfer as transfer_store
-from clientbook.store.direct import Transaction
+from clientbook.store.database import Transaction
 
 
 class DuplicateRow(Exception):

@@ -8,7 +8,7 @@ from clientbook.auth import Principal
 from clientbook.domain import listing, representations
 from clientbook.service import common
 from clientbook.store import search as search_store
-from clientbook.store.direct import Transaction
+from clientbook.store.database import Transaction
 
 
 async def list_clients(

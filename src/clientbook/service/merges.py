@@ -14,7 +14,7 @@ from clientbook.service import common
 from clientbook.store import clients as client_store
 from clientbook.store import deletion as deletion_store
 from clientbook.store import merges as merge_store
-from clientbook.store.direct import Transaction
+from clientbook.store.database import Transaction
 
 
 async def _merge_parties(

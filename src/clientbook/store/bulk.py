@@ -14,7 +14,7 @@ from clientbook.store.deletion import among, id_lists
 from clientbook.store.tables import Moment, clients
 
 if TYPE_CHECKING:
-    from clientbook.store.direct import Transaction
+    from clientbook.store.database import Transaction
 
 
 @functools.cache

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from clientbook.domain.model import Client, ClientView, Matter, SourceRecord
 from clientbook.store.tables import clients, matters, source_records
 
-if TYPE_CHECKING:  # direct.py imports EmailTaken from here
-    from clientbook.store.direct import Transaction
+if TYPE_CHECKING:  # database.py imports EmailTaken from here
+    from clientbook.store.database import Transaction
 
 _CLIENT_COLUMNS = [c for c in clients.c if c.name != "deleted_at"] + [clients.c.deleted_at]
 

@@ -6,7 +6,7 @@ compiled for the backend's dialect once (kept per statement object: the store's
 statements are built once, per shape, and reused), and each run only binds its
 parameters with SQLAlchemy's own type processors (a `Uid`'s NUL, SQLite's datetimes,
 JSON) and decodes its rows the same way. The driver call itself is the backend's
-(store/direct.py): sqlite3 on the event loop, asyncpg on its pool.
+(store/database.py): sqlite3 on the event loop, asyncpg on its pool.
 
 Running a statement this way costs a few microseconds of Python above the driver;
 SQLAlchemy's own async engine costs a greenlet switch, its result machinery and (for
@@ -141,7 +141,7 @@ def _compile(statement: sa.Executable, dialect: Dialect) -> Compiled:
     assert isinstance(statement, sa.ClauseElement)
     compiled = statement.compile(dialect=dialect)
     assert isinstance(compiled, SQLCompiler)
-    json_codec = dialect.name == "postgresql"  # asyncpg's JSON codec encodes (direct.py)
+    json_codec = dialect.name == "postgresql"  # asyncpg's JSON codec encodes (database.py)
     bind_processors: dict[str, Processor] = {}
     for name, process in compiled._bind_processors.items():
         bind = compiled.binds.get(name)

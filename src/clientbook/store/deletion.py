@@ -15,7 +15,7 @@ from clientbook.store.children import of_clients
 from clientbook.store.tables import UID, Moment, clients, matters, source_records
 
 if TYPE_CHECKING:
-    from clientbook.store.direct import Transaction
+    from clientbook.store.database import Transaction
 
 # Bound parameters per IN-list on SQLite: far below its variable limit (32766 since
 # 3.32, 999 before).

@@ -1,4 +1,4 @@
-"""The SQL of the hot path (GET one and PUT, store/direct.py), written once per purpose.
+"""The hand-written SQL of POST, GET one and PUT (store/database.py), written once per purpose.
 
 Each statement is text with `:name` parameters, rendered for a dialect: SQLite takes it
 as is; PostgreSQL (asyncpg) gets `$n` placeholders. (POST's four INSERTs on SQLite are

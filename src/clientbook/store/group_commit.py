@@ -15,7 +15,8 @@ that arrived together pay one fsync. What each request sees is unchanged:
 - units run one at a time, in arrival order, each seeing the writes before it: the
   same serial order as one transaction each.
 
-The transaction holds the in-process writer lock (shared with the SQLAlchemy writers)
+The transaction holds the in-process writer lock of the file (shared with the synchronous
+writers of tests and tools, store/uow.py)
 and SQLite's write lock (BEGIN IMMEDIATE) from its first unit to its COMMIT: at most one
 loop iteration, and at most MAX_UNITS units.
 """
@@ -155,7 +156,8 @@ class GroupCommit:
 
 
 async def _acquire_polling(lock: threading.RLock) -> None:
-    """Take a lock held by threads (SQLAlchemy writers) without blocking the loop."""
+    """Take a lock other threads may hold (another event loop's writer, a synchronous
+    writer) without blocking the loop."""
     delay = 0.0002
     while not lock.acquire(blocking=False):
         await asyncio.sleep(delay)

@@ -14,7 +14,7 @@ from clientbook.store.deletion import chunks, ids_param
 from clientbook.store.tables import clients, matters
 
 if TYPE_CHECKING:
-    from clientbook.store.direct import Transaction
+    from clientbook.store.database import Transaction
 
 _COLUMNS = [c for c in clients.c if c.name != "deleted_at"] + [clients.c.deleted_at]
 

@@ -17,8 +17,8 @@ from clientbook.store.tables import (
     tokens,
 )
 
-if TYPE_CHECKING:  # direct.py imports Business and TokenRecord from here
-    from clientbook.store.direct import Transaction
+if TYPE_CHECKING:  # database.py imports Business and TokenRecord from here
+    from clientbook.store.database import Transaction
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from sqlalchemy.sql import visitors
 
 from clientbook.domain.model import Client, ClientView, SourceRecord
 from clientbook.store.children import of_clients
-from clientbook.store.direct import Transaction
+from clientbook.store.database import Transaction
 from clientbook.store.tables import clients, search_text, source_records
 
 _COLUMNS = [c for c in clients.c if c.name != "deleted_at"] + [clients.c.deleted_at]

@@ -16,7 +16,7 @@ from clientbook.store.tables import clients as clients_table
 from clientbook.store.tables import matters as matters_table
 
 if TYPE_CHECKING:
-    from clientbook.store.direct import Transaction
+    from clientbook.store.database import Transaction
 
 
 Text = str | None

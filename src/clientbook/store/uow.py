@@ -1,6 +1,6 @@
 """A synchronous SQLAlchemy transaction, for what looks at the database from outside the
 service: the tests' direct checks and the benchmark's seeding. The service itself (every
-route, the CLI, the CSV import) runs on the async store, store/direct.py."""
+route, the CLI, the CSV import) runs on the async store, store/database.py."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ _GUARD = threading.Lock()
 
 def sqlite_writer_lock(engine: sa.Engine) -> threading.RLock:
     """The lock this process's synchronous writers to a SQLite engine take before BEGIN
-    IMMEDIATE (the service's writers take store/direct.py's, and meet these in SQLite's
+    IMMEDIATE (the service's writers take store/database.py's, and meet these in SQLite's
     busy handler)."""
     with _GUARD:
         return _SQLITE_WRITERS.setdefault(engine, threading.RLock())

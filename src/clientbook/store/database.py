@@ -104,7 +104,7 @@ class NewRows:
 
 
 class Transaction(Protocol):
-    """What the hot use cases (service/hot.py) ask of the database."""
+    """What the use cases ask of the database, in one unit of work."""
 
     async def alive(self, access: Access) -> bool: ...
     async def business(self, access: Access) -> Business | None: ...
@@ -383,7 +383,7 @@ def _sqlite_connect(path: str, *, busy_timeout_ms: int) -> sqlite3.Connection:
 
 
 def _sqlite_writer(path: str) -> sqlite3.Connection:
-    """The hot path's writer. It never waits inside SQLite (GroupCommit retries BEGIN
+    """A process's writer connection. It never waits inside SQLite (GroupCommit retries BEGIN
     IMMEDIATE), and keeps its statement journal in memory: the requests of a shared
     commit each run in a savepoint, whose journal (the pages' content before the
     request) SQLite spills to a temporary file past 64 KiB, about one POST: 40 write
@@ -706,7 +706,7 @@ async def _keep_session(_conn: Any) -> None:
     """What a connection needs on its way back to the pool: nothing more than asyncpg's
     own clean-up, which rolls back a transaction left open. Its default reset also runs
     `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` (a round trip
-    each time, a third of a GET one's): the hot path takes no advisory lock, leaves no
+    each time, a third of a GET one's): the store takes no advisory lock, leaves no
     cursor, listens to nothing and sets nothing."""
 
 
