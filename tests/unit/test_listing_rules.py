@@ -111,3 +111,31 @@ def test_phone_term() -> None:
     term = listing.phone_term("(202) 555-0143", country="US")
     assert term == listing.PhoneTerm(digits="2025550143", e164="+12025550143")
     assert listing.phone_term("abc", country="US") == listing.PhoneTerm(digits=None, e164=None)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("updated_at[gte]", "0001-01-01T00:00+01:00"),
+        ("updated_at[lte]", "9999-12-31T23:59-01:00"),
+        ("updated_at[lte]", "9999-12-31T23:59:59-00:01"),
+        ("updated_at[gte]", "9999-12-31T23:59:59.999999-00:01"),
+    ],
+)
+def test_an_offset_past_the_ends_of_time_is_invalid_not_a_crash(name: str, text: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        parse_list_query({name: text})
+    humanised = name.replace("_", " ").capitalize()
+    assert refused.value.message == f"Validation failed: {humanised} is invalid"
+
+
+def test_an_offset_past_the_ends_of_time_in_search_by_updated_at_is_invalid() -> None:
+    with pytest.raises(ValidationFailed):
+        parse_list_query({"search_by": "updated_at", "search_term": "0001-01-01T00:00+01:00"})
+
+
+def test_the_last_day_of_time_is_a_whole_day() -> None:
+    query = parse_list_query({"updated_at[lte]": "9999-12-31"})
+    assert query.updated_to == datetime.max
+    query = parse_list_query({"updated_at[gte]": "0001-01-01"})
+    assert query.updated_from == datetime.min

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Literal
 
 from clientbook.domain import values
@@ -133,8 +133,7 @@ def _moment(name: str, raw: str, *, end_of_day: bool) -> datetime:
             day = date.fromisoformat(raw)
         except ValueError:
             raise ValidationFailed(name, "is invalid") from None
-        start = datetime.combine(day, time())
-        return start + timedelta(days=1, microseconds=-1) if end_of_day else start
+        return datetime.combine(day, time.max if end_of_day else time.min)
     if not _DATE_TIME.fullmatch(raw):
         raise ValidationFailed(name, "is invalid")
     try:
@@ -142,7 +141,10 @@ def _moment(name: str, raw: str, *, end_of_day: bool) -> datetime:
     except ValueError:
         raise ValidationFailed(name, "is invalid") from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # the offset moves it outside years 1-9999 in UTC
+            raise ValidationFailed(name, "is invalid") from None
     return moment
 
 
