@@ -67,3 +67,11 @@ def test_duplicates_are_found_exactly_as_a_pairs_hook_finds_them(
             parse_json_object(JSON, raw)
     else:
         assert parse_json_object(JSON, raw) == json.loads(raw)
+
+
+def test_a_document_nested_as_deep_as_orjson_takes_is_checked_without_recursion() -> None:
+    deep = b"[" * 1000 + b'{"a": 1}' + b"]" * 1000
+    with pytest.raises(ValidationFailed):  # an array: parsed, checked, not an object
+        parse_json_object(JSON, deep)
+    nested = b'{"a":' * 1000 + b"1" + b"}" * 1000
+    assert parse_json_object(JSON, nested)["a"] is not None

@@ -404,11 +404,17 @@ def _has_duplicate_keys(raw: bytes, parsed: Any) -> bool:
 
 
 def _members(value: Any) -> int:
-    if isinstance(value, dict):
-        return len(value) + sum(_members(item) for item in value.values())
-    if isinstance(value, list):
-        return sum(_members(item) for item in value)
-    return 0
+    """The keys of every object in a parsed document, counted without recursion (orjson
+    takes documents 1,024 levels deep: more than Python's stack)."""
+    count, waiting = 0, [value]
+    while waiting:
+        item = waiting.pop()
+        if isinstance(item, dict):
+            count += len(item)
+            waiting.extend(item.values())
+        elif isinstance(item, list):
+            waiting.extend(item)
+    return count
 
 
 # Request ids ------------------------------------------------------------------------
