@@ -695,6 +695,18 @@ class PostgresTransaction(_Statements):
         return value  # decoded by the connection's codec
 
 
+async def _begun(conn: Any, **options: Any) -> Any:
+    """A transaction started on a pooled connection; a connection the server had closed
+    (found at BEGIN: nothing done yet) is replaced and reported as StaleConnection."""
+    transaction = conn.transaction(**options)
+    try:
+        await transaction.start()
+    except _DEAD as error:
+        _terminate(conn)
+        raise StaleConnection from error
+    return transaction
+
+
 def _terminate(conn: Any) -> None:
     """Close a broken connection so the pool replaces it instead of lending it again (it
     may be detached from the pool already, when asyncpg saw it close)."""
@@ -759,12 +771,7 @@ class PostgresStore:
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Transaction]:
         async with (await self._pools.get()).acquire() as conn:
-            transaction = conn.transaction(isolation="repeatable_read", readonly=True)
-            try:
-                await transaction.start()
-            except _DEAD as error:
-                _terminate(conn)
-                raise StaleConnection from error
+            transaction = await _begun(conn, isolation="repeatable_read", readonly=True)
             try:
                 yield PostgresTransaction(conn)
             finally:
@@ -790,12 +797,7 @@ class PostgresStore:
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[Transaction]:
         async with (await self._pools.get()).acquire() as conn:
-            transaction = conn.transaction()
-            try:
-                await transaction.start()
-            except _DEAD as error:
-                _terminate(conn)
-                raise StaleConnection from error
+            transaction = await _begun(conn)
             try:
                 yield PostgresTransaction(conn)
             except BaseException:
