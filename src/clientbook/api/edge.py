@@ -56,7 +56,6 @@ from clientbook.errors import (
 )
 from clientbook.service import access as access_rules
 from clientbook.store.database import Access, StaleConnection, Transaction
-from clientbook.store.principals import Business
 
 log = logging.getLogger("clientbook")
 _JSON = b"application/json"
@@ -163,21 +162,9 @@ class Call:
         access = self.access
         store = self.app.store
         async with store.writing() if write else store.snapshot() as tx:
-            principal, _business = await access_rules.authorize(tx, access)
+            principal = await access_rules.authorize(tx, access)
             await self.admit(principal.business_uid)
             yield tx, principal
-
-    @asynccontextmanager
-    async def business_unit(
-        self, *, write: bool
-    ) -> AsyncIterator[tuple[Transaction, Principal, Business]]:
-        """`unit`, with the business acted on."""
-        access = self.access
-        store = self.app.store
-        async with store.writing() if write else store.snapshot() as tx:
-            principal, business = await access_rules.authorize(tx, access)
-            await self.admit(principal.business_uid)
-            yield tx, principal, business
 
 
 _HEADERS = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from clientbook.auth import ON_BEHALF_REQUIRED, Principal
 from clientbook.errors import Forbidden, Unauthorized
 from clientbook.store.database import Access, Transaction
-from clientbook.store.principals import Business, TokenRecord
+from clientbook.store.principals import TokenRecord
 
 
 def access_of(token: TokenRecord, on_behalf_of: str | None) -> Access:
@@ -41,14 +41,11 @@ async def acting_business(tx: Transaction, access: Access) -> str:
     raise Unauthorized
 
 
-async def authorize(tx: Transaction, access: Access) -> tuple[Principal, Business]:
+async def authorize(tx: Transaction, access: Access) -> Principal:
     """The principal and the business it acts on, or 401/403: one statement when the
     token may act (store/direct_sql.business)."""
     business_uid = await acting_business(tx, access)
-    business = await tx.business(access)
-    if business is None:
+    if await tx.business(access) is None:
         raise Unauthorized
     token = access.token
-    return Principal(kind=token.kind, subject_uid=token.subject_uid, business_uid=business_uid), (
-        business
-    )
+    return Principal(kind=token.kind, subject_uid=token.subject_uid, business_uid=business_uid)

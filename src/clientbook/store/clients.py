@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -121,31 +120,6 @@ def email_taken_query(
     return query.limit(1)
 
 
-async def create_client(
-    tx: Transaction,
-    *,
-    business_uid: str,
-    client_id: str,
-    columns: dict[str, Any],
-    now: datetime,
-) -> Client:
-    """Insert a client; raise EmailTaken if the live-email index refuses it."""
-    row = {
-        **columns,
-        "business_uid": business_uid,
-        "id": client_id,
-        "created_at": now,
-        "updated_at": now,
-    }
-    try:
-        async with tx.savepoint():
-            await tx.execute(clients.insert().values(**row))
-    except sa.exc.IntegrityError as error:
-        raise EmailTaken from error
-    stored: dict[str, Any] = {c.name: row.get(c.name) for c in clients.c}
-    return Client(**stored)
-
-
 async def update_client(
     tx: Transaction, *, business_uid: str, client_id: str, changes: dict[str, Any]
 ) -> None:
@@ -164,35 +138,3 @@ async def update_client(
             await tx.execute(statement)
     except sa.exc.IntegrityError as error:
         raise EmailTaken from error
-
-
-async def create_source_record(
-    tx: Transaction, *, record: SourceRecord, client: Client, now: datetime
-) -> None:
-    await tx.execute(
-        source_records.insert().values(
-            business_uid=client.business_uid,
-            client_created_at=client.created_at,
-            client_id=client.id,
-            uid=record.uid,
-            name=record.name,
-            url=record.url,
-            channel=record.channel,
-            campaign=record.campaign,
-            created_at=now,
-        )
-    )
-
-
-async def create_matter(tx: Transaction, *, matter: Matter, client: Client, now: datetime) -> None:
-    await tx.execute(
-        matters.insert().values(
-            business_uid=client.business_uid,
-            created_at=now,
-            uid=matter.uid,
-            client_created_at=client.created_at,
-            client_id=client.id,
-            display_name=matter.display_name,
-            fields=matter.fields,
-        )
-    )

@@ -63,9 +63,6 @@ class Result:
     def fetchall(self) -> list[Any]:
         return self.rows
 
-    def scalar(self) -> Any:
-        return self.rows[0][0] if self.rows else None
-
     def scalars(self) -> list[Any]:
         return [row[0] for row in self.rows]
 

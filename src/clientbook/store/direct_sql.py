@@ -2,9 +2,11 @@
 
 Each statement is text with `:name` parameters, rendered for a dialect: SQLite takes it
 as is; PostgreSQL (asyncpg) gets `$n` placeholders. (POST's four INSERTs on SQLite are
-the exception: `?` placeholders bound from each row in order, see `create`.) The token check repeats
-`principals.token_is_live` (issued as claimed, not revoked, principal still there) so
-that one statement both authorises and reads: a GET one is one round trip.
+the exception: `?` placeholders bound from each row in order, see `create`.) Every
+statement that reads or writes for a token also checks it (issued as claimed, not
+revoked, its principal still there, allowed to act on the business): this is the only
+place a token's liveness is checked, and one statement both authorises and reads (a GET
+one is one round trip).
 """
 
 from __future__ import annotations
