@@ -85,6 +85,17 @@ def test_method_not_allowed_is_405_with_allow(http: Any, tenant: Tenant) -> None
     assert "PATCH" not in allowed
 
 
+def test_head_answers_as_get_without_a_body(http: Any, tenant: Tenant) -> None:
+    client_id = create(http, tenant)["id"]
+    got = http.get(f"{BASE}/{client_id}", headers=tenant.headers())
+    head = http.head(f"{BASE}/{client_id}", headers=tenant.headers())
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == got.headers["content-length"]
+    assert head.headers["x-request-id"]
+
+
 def test_body_over_the_default_limit_is_413(http: Any, tenant: Tenant) -> None:
     body = b'{"first_name": "' + b"a" * ONE_MIB + b'"}'
     response = http.post(
